@@ -77,7 +77,7 @@ __all__ = [
     "VersionInfo",
     "VersionNotFound",
     "format_time",
-    "parse_time",
     "parse_target",
+    "parse_time",
     "utc_now",
 ]

@@ -45,7 +45,8 @@ def encode_checked_value(value: JsonValue) -> EncodedValue:
         over = encoded.size - limits.MAX_VALUE_LENGTH
         raise LimitExceeded(
             f"Value is {encoded.size:,} characters; Roblox's limit is "
-            f"{limits.MAX_VALUE_LENGTH:,} characters per entry ({over:,} over). Nothing was written.",
+            f"{limits.MAX_VALUE_LENGTH:,} characters per entry ({over:,} over). "
+            "Nothing was written.",
             limit_name="MAX_VALUE_LENGTH",
             limit=limits.MAX_VALUE_LENGTH,
             actual=encoded.size,
@@ -58,7 +59,7 @@ def check_attributes(attributes: Mapping[str, JsonValue] | None) -> dict[str, Js
     if attributes is None:
         return {}
     if not isinstance(attributes, Mapping):
-        raise InvalidArgument("Attributes must be a JSON object, e.g. {\"LockId\": \"…\"}.")
+        raise InvalidArgument('Attributes must be a JSON object, e.g. {"LockId": "…"}.')
     result = dict(attributes)
     for name, value in result.items():
         if len(name) > limits.MAX_ATTRIBUTE_KEY_LENGTH:

@@ -59,7 +59,7 @@ class DataStoreInfo:
 
 @dataclass(frozen=True, slots=True)
 class KeyInfo:
-    """One row of a key listing; ``deleted`` is true for keys whose latest version is a tombstone."""
+    """One row of a key listing; ``deleted`` marks keys whose latest version is a tombstone."""
 
     scope: str
     key: str
