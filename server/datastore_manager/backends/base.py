@@ -188,8 +188,9 @@ class DataStoreBackend(abc.ABC):
         """Entries sorted by value (ties by key), within an inclusive value range."""
 
     @abc.abstractmethod
-    async def get_ordered(self, store: str, key: str, *, scope: str = DEFAULT_SCOPE) -> OrderedEntry:
-        ...
+    async def get_ordered(
+        self, store: str, key: str, *, scope: str = DEFAULT_SCOPE
+    ) -> OrderedEntry: ...
 
     @abc.abstractmethod
     async def create_ordered(
