@@ -77,7 +77,7 @@ class EntryUri:
 
     @property
     def mapping_path(self) -> str:
-        """``<connection>/<store>/<scope>/<key>``: what schema ``fileMatch`` globs are matched to."""
+        """``<connection>/<store>/<scope>/<key>``: what schema ``fileMatch`` globs match."""
         return f"{self.connection}/{self.store}/{self.scope}/{self.key}"
 
     def latest(self) -> EntryUri:
@@ -144,7 +144,7 @@ def parse_uri(text: str) -> EntryUri | FolderUri:
     if not is_datastore_uri(text):
         raise InvalidArgument(f"{text!r} is not a {SCHEME}:// URI; expected {_FORM}.")
     rest = text[len(SCHEME) + 3 :]
-    rest, _, fragment = rest.partition("#")
+    rest = rest.partition("#")[0]  # fragments carry nothing
     rest, _, query = rest.partition("?")
     authority, _, path = rest.partition("/")
     connection = unquote(authority).lower()
