@@ -14,14 +14,16 @@ Semantics follow Roblox's Open Cloud data store APIs (``shared/reference/FACTS.m
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from ..model import (
+    DataStoreError,
     DataStoreInfo,
     Entry,
+    EntryWrite,
     JsonValue,
     KeyInfo,
     OrderedEntry,
@@ -135,6 +137,28 @@ class DataStoreBackend(abc.ABC):
         """Write a new version. With ``match_version`` only if the latest version is that one;
         with ``exclusive_create`` only if the entry does not exist (PreconditionFailed /
         AlreadyExists otherwise, and nothing is written)."""
+
+    async def set_entries(self, writes: Sequence[EntryWrite]) -> list[VersionInfo | DataStoreError]:
+        """Many independent writes (bulk jobs). Each keeps its own precondition; a failed write
+        yields its error in place and the others still apply. Backends may batch them."""
+        results: list[VersionInfo | DataStoreError] = []
+        for write in writes:
+            try:
+                results.append(
+                    await self.set_entry(
+                        write.store,
+                        write.key,
+                        write.value,
+                        scope=write.scope,
+                        match_version=write.match_version,
+                        exclusive_create=write.exclusive_create,
+                        attributes=write.attributes,
+                        user_ids=write.user_ids,
+                    )
+                )
+            except DataStoreError as exc:
+                results.append(exc)
+        return results
 
     @abc.abstractmethod
     async def delete_entry(

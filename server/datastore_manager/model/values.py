@@ -98,6 +98,20 @@ def content_md5(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryWrite:
+    """One write of a batch (:meth:`DataStoreBackend.set_entries`); same meaning as set_entry."""
+
+    store: str
+    key: str
+    value: JsonValue
+    scope: str = "global"
+    match_version: str | None = None
+    exclusive_create: bool = False
+    attributes: Mapping[str, JsonValue] | None = None
+    user_ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class VersionInfo:
     """One version of a standard entry (v1 ``EntryVersion``)."""
 

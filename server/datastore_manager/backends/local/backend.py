@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from ...model import (
+    DataStoreError,
     DataStoreInfo,
     Entry,
+    EntryWrite,
     JsonValue,
     KeyInfo,
     OrderedEntry,
@@ -157,6 +159,9 @@ class LocalBackend(DataStoreBackend):
             attributes=attributes,
             user_ids=None if user_ids is None else tuple(user_ids),
         )
+
+    async def set_entries(self, writes: Sequence[EntryWrite]) -> list[VersionInfo | DataStoreError]:
+        return await self._call(self._engine.set_entries, list(writes))
 
     async def delete_entry(
         self, store: str, key: str, *, scope: str = DEFAULT_SCOPE, match_version: str | None = None

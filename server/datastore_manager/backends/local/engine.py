@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ from typing import Any
 from ...model import (
     AlreadyExists,
     DataStoreDeleted,
+    DataStoreError,
     DataStoreInfo,
     DataStoreNotFound,
     EncodedValue,
     Entry,
     EntryDeleted,
     EntryNotFound,
+    EntryWrite,
     InvalidArgument,
     JsonValue,
     KeyInfo,
@@ -392,34 +395,68 @@ class LocalEngine:
         attributes: Mapping[str, JsonValue] | None = None,
         user_ids: Iterable[int] | None = None,
     ) -> VersionInfo:
-        check.check_store_name(store)
-        check.check_scope(scope)
-        check.check_key(key)
-        if match_version is not None and exclusive_create:
-            raise InvalidArgument("Give either match_version or exclusive_create, not both.")
-        encoded = check.encode_checked_value(value)
-        attrs = check.check_attributes(attributes)
-        users = check.check_user_ids(user_ids)
+        write = EntryWrite(
+            store,
+            key,
+            value,
+            scope,
+            match_version,
+            exclusive_create,
+            attributes,
+            None if user_ids is None else tuple(user_ids),
+        )
+        checked = _CheckedWrite.of(write)
+        with self._write():
+            return self._apply(checked, self._now_us())
+
+    def set_entries(self, writes: Sequence[EntryWrite]) -> list[VersionInfo | DataStoreError]:
+        """Apply many writes in ONE transaction (bulk imports, restores, demo data).
+
+        Each write keeps its own precondition; a write that fails yields its error in place
+        and leaves no trace, the others are applied.
+        """
+        results: list[VersionInfo | DataStoreError] = []
         with self._write():
             now_us = self._now_us()
-            store_id = self._writable_store(StoreKind.STANDARD, store, now_us)
-            current = self._entry_row(store_id, scope, key)
-            where = entry_label(store, scope, key)
-            if exclusive_create and current is not None and not current[6]:
-                raise AlreadyExists(
-                    f"Entry {where} already exists (version {current[5]}); nothing was written.",
-                    current_version=current[5],
-                )
-            if match_version is not None and (current is None or current[5] != match_version):
-                have = None if current is None else current[5]
-                raise PreconditionFailed(
-                    f"Entry {where} is at version {have or '(none: the entry does not exist)'}, "
-                    f"not {match_version}; it changed since you read it. Nothing was written.",
-                    current_version=have,
-                )
-            return self._append_version(
-                store_id, scope, key, current, now_us, encoded, attrs, users, deleted=False
+            for write in writes:
+                try:
+                    results.append(self._apply(_CheckedWrite.of(write), now_us))
+                except DataStoreError as exc:
+                    results.append(exc)
+        return results
+
+    def _apply(self, write: _CheckedWrite, now_us: int) -> VersionInfo:
+        store, scope, key = write.store, write.scope, write.key
+        # Every check comes before the first change, so a refused write leaves no trace.
+        store_id = self._readable_store(StoreKind.STANDARD, store)
+        current = None if store_id is None else self._entry_row(store_id, scope, key)
+        where = entry_label(store, scope, key)
+        if write.exclusive_create and current is not None and not current[6]:
+            raise AlreadyExists(
+                f"Entry {where} already exists (version {current[5]}); nothing was written.",
+                current_version=current[5],
             )
+        match_version = write.match_version
+        if match_version is not None and (current is None or current[5] != match_version):
+            have = None if current is None else current[5]
+            raise PreconditionFailed(
+                f"Entry {where} is at version {have or '(none: the entry does not exist)'}, "
+                f"not {match_version}; it changed since you read it. Nothing was written.",
+                current_version=have,
+            )
+        if store_id is None:
+            store_id = self._writable_store(StoreKind.STANDARD, store, now_us)
+        return self._append_version(
+            store_id,
+            scope,
+            key,
+            current,
+            now_us,
+            write.encoded,
+            write.attributes,
+            write.user_ids,
+            deleted=False,
+        )
 
     def _append_version(
         self,
@@ -694,6 +731,38 @@ class LocalEngine:
                 ).rowcount
         if not deleted:
             raise EntryNotFound(f"Ordered entry {entry_label(store, scope, key)} does not exist.")
+
+
+@dataclass(frozen=True, slots=True)
+class _CheckedWrite:
+    """An EntryWrite whose names, value and metadata passed Roblox's limits."""
+
+    store: str
+    scope: str
+    key: str
+    encoded: EncodedValue
+    match_version: str | None
+    exclusive_create: bool
+    attributes: dict[str, JsonValue]
+    user_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, write: EntryWrite) -> _CheckedWrite:
+        check.check_store_name(write.store)
+        check.check_scope(write.scope)
+        check.check_key(write.key)
+        if write.match_version is not None and write.exclusive_create:
+            raise InvalidArgument("Give either match_version or exclusive_create, not both.")
+        return cls(
+            write.store,
+            write.scope,
+            write.key,
+            check.encode_checked_value(write.value),
+            write.match_version,
+            write.exclusive_create,
+            check.check_attributes(write.attributes),
+            check.check_user_ids(write.user_ids),
+        )
 
 
 def entry_label(store: str, scope: str, key: str) -> str:
