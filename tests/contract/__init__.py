@@ -1,0 +1,1 @@
+"""The backend contract suite: written once against ``DataStoreBackend``, run on every backend."""
