@@ -20,7 +20,14 @@ from .exit_codes import ExitCode, exit_code_for
 from .output import error_document, print_json, report_error
 
 #: Modules under ``cli/commands/``; each exposes ``COMMANDS: list[click.Command]``.
-COMMAND_MODULES: tuple[str, ...] = ("stores",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "stores",
+    "keys",
+    "entries",
+    "ordered",
+    "emulator",
+)
 
 
 @click.group(

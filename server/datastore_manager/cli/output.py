@@ -13,6 +13,9 @@ from rich.table import Table
 
 from ..model import DataStoreError, format_time
 
+#: Draws a command's result for a person.
+Render = Callable[[Console], None]
+
 
 def stdout_console() -> Console:
     return Console(soft_wrap=True)
@@ -22,7 +25,7 @@ def _stderr_console() -> Console:
     return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
-def emit(json_output: bool, document: Any, render: Callable[[Console], None] | None = None) -> None:
+def emit(json_output: bool, document: Any, render: Render | None = None) -> None:
     """Print a command's result: ``document`` as JSON, or ``render`` for a person."""
     if json_output or render is None:
         print_json(document)
@@ -35,11 +38,15 @@ def print_json(document: Any) -> None:
     sys.stdout.flush()
 
 
+_UNWRAPPED_COLUMNS = frozenset({"Version", "Key", "Name"})
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
     """A plain table; cells are shown as text (markup is not interpreted)."""
-    result = Table(title=title, title_justify="left")
+    result = Table(title=title, title_justify="left", show_header=any(columns))
     for column in columns:
-        result.add_column(column, overflow="fold")
+        # Version ids and keys are copied into other commands: never wrap them.
+        result.add_column(column, overflow="fold", no_wrap=column in _UNWRAPPED_COLUMNS)
     for row in rows:
         result.add_row(*(_cell(value) for value in row))
     return result

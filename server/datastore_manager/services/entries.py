@@ -80,6 +80,8 @@ class Precondition:
 
 
 MUST_NOT_EXIST: Final = Precondition("absent")
+#: Preconditions of :func:`set_ordered` (ordered entries have no versions to match).
+OrderedPrecondition = Literal["must_not_exist", "must_exist", "none"]
 UNCONDITIONAL: Final = Precondition("none")
 
 
@@ -317,7 +319,7 @@ async def set_ordered(
     value: int,
     *,
     scope: str = DEFAULT_SCOPE,
-    precondition: Literal["must_not_exist", "must_exist", "none"] = "none",
+    precondition: OrderedPrecondition = "none",
 ) -> OrderedEntry:
     """Create or replace an ordered entry (ordered stores keep no history or metadata).
 
