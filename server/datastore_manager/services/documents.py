@@ -1,0 +1,296 @@
+"""JSON documents parsed once per version, with offsets: JSON path → range, position → path.
+
+The syntax tree comes from tree-sitter's JSON grammar (C, incremental, keeps going after an
+error), the value from the standard library's C decoder. Both are computed lazily and at most
+once per document version; the language server keeps one :class:`JsonDocument` per version.
+
+Positions are LSP's: zero-based line and UTF-16 code-unit column.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Tree
+
+#: A JSON path: object keys (str) and array indexes (int) from the root.
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    character: int  # UTF-16 code units
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    start: Position
+    end: Position
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxProblem:
+    range: Range
+    message: str
+
+
+class _NotJson(ValueError):
+    """NaN / Infinity: Python accepts them, JSON and Roblox's Open Cloud do not."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not JSON (Roblox cannot read entries holding it)")
+
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+        import tree_sitter_json
+
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_json.language()))
+    return _PARSER
+
+
+class JsonDocument:
+    """One version of a JSON text. Cheap to create; every analysis is lazy and cached."""
+
+    def __init__(self, text: str, version: int | None = None) -> None:
+        self.text = text
+        self.version = version
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.is_ascii = len(self.data) == len(text)
+
+    # ---- parsing ----------------------------------------------------------------------
+
+    @cached_property
+    def tree(self) -> Tree:
+        tree: Tree = _parser().parse(self.data)
+        return tree
+
+    @cached_property
+    def _decoded(self) -> tuple[Any, SyntaxProblem | None]:
+        try:
+            return json.loads(self.text, parse_constant=_reject_constant), None
+        except json.JSONDecodeError as error:
+            offset = len(self.text[: error.pos].encode("utf-8", "surrogatepass"))
+            at = self.position_at(offset)
+            return None, SyntaxProblem(Range(at, at), f"{error.msg}.")
+        except (_NotJson, RecursionError) as error:
+            start = self.position_at(0)
+            return None, SyntaxProblem(Range(start, start), f"{error}.")
+
+    @property
+    def value(self) -> Any:
+        """The decoded value; None (and :attr:`syntax_problems` non-empty) when invalid."""
+        return self._decoded[0]
+
+    @property
+    def is_valid_json(self) -> bool:
+        return self._decoded[1] is None
+
+    @cached_property
+    def syntax_problems(self) -> list[SyntaxProblem]:
+        """Every tree-sitter error node, or else the decoder's first error (e.g. NaN)."""
+        decoded_problem = self._decoded[1]
+        if decoded_problem is None:
+            return []
+        problems: list[SyntaxProblem] = []
+        root = self.tree.root_node
+        if root.has_error:
+            for node in _error_nodes(root):
+                if node.is_missing:
+                    message = f"Expected {node.type!r}."
+                else:
+                    snippet = self.data[node.start_byte : node.start_byte + 20].decode(
+                        "utf-8", "replace"
+                    )
+                    message = f"Unexpected {snippet.split(chr(10))[0]!r}."
+                problems.append(SyntaxProblem(self.node_range(node), message))
+                if len(problems) >= 100:
+                    break
+        return problems or [decoded_problem]
+
+    # ---- offsets and positions --------------------------------------------------------
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        find = self.data.find
+        index = find(b"\n")
+        while index >= 0:
+            starts.append(index + 1)
+            index = find(b"\n", index + 1)
+        return starts
+
+    def position_at(self, offset: int) -> Position:
+        """Byte offset → LSP position."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[line]
+        return Position(line, self._utf16_length(start, offset))
+
+    def _utf16_length(self, start: int, end: int) -> int:
+        if self.is_ascii:
+            return end - start
+        chunk = self.data[start:end].decode("utf-8", "surrogatepass")
+        return len(chunk.encode("utf-16-le", "surrogatepass")) // 2
+
+    def offset_at(self, position: Position) -> int:
+        """LSP position → byte offset (clamped to the line and the document)."""
+        starts = self._line_starts
+        if position.line >= len(starts):
+            return len(self.data)
+        start = starts[position.line]
+        end = starts[position.line + 1] - 1 if position.line + 1 < len(starts) else len(self.data)
+        if self.is_ascii:
+            return min(start + position.character, end)
+        line = self.data[start:end].decode("utf-8", "surrogatepass")
+        units = line.encode("utf-16-le", "surrogatepass")[: position.character * 2]
+        prefix = units.decode("utf-16-le", "surrogatepass")
+        return start + len(prefix.encode("utf-8", "surrogatepass"))
+
+    def node_range(self, node: Node) -> Range:
+        return Range(self.position_at(node.start_byte), self.position_at(node.end_byte))
+
+    @property
+    def full_range(self) -> Range:
+        return Range(Position(0, 0), self.position_at(len(self.data)))
+
+    # ---- paths ------------------------------------------------------------------------
+
+    def node_at_path(self, path: Sequence[str | int]) -> Node | None:
+        """The value node at ``path``; None when the path does not exist in the text."""
+        node = _top_value(self.tree.root_node)
+        for step in path:
+            if node is None:
+                return None
+            node = _child_value(node, step)
+        return node
+
+    def key_node_at_path(self, path: Sequence[str | int]) -> Node | None:
+        """The key (``"name"``) node of the last object step, for property diagnostics."""
+        if not path or not isinstance(path[-1], str):
+            return None
+        parent = self.node_at_path(path[:-1])
+        if parent is None or parent.type != "object":
+            return None
+        for pair in parent.named_children:
+            if pair.type == "pair" and self.key_text(pair) == path[-1]:
+                return pair.child_by_field_name("key")
+        return None
+
+    def range_of(self, path: Sequence[str | int], *, key: bool = False) -> Range:
+        """The range of the value at ``path`` (its key's with ``key``); the nearest existing
+        ancestor when the path is not in the text."""
+        node = self.key_node_at_path(path) if key else None
+        if node is None:
+            node = self.node_at_path(path)
+        steps = list(path)
+        while node is None and steps:
+            steps.pop()
+            node = self.node_at_path(steps)
+        return self.node_range(node) if node is not None else self.full_range
+
+    def key_text(self, pair: Node) -> str | None:
+        key = pair.child_by_field_name("key")
+        if key is None:
+            return None
+        return _string_value(self.data, key)
+
+    def path_of(self, node: Node) -> JsonPath:
+        """The JSON path of a value (or key) node."""
+        steps: list[str | int] = []
+        current: Node | None = node
+        while current is not None and current.parent is not None:
+            parent = current.parent
+            if parent.type == "pair":
+                if parent.child_by_field_name("value") == current:
+                    name = self.key_text(parent)
+                    if name is not None:
+                        steps.append(name)
+                current = parent.parent
+                continue
+            if parent.type == "array":
+                index = [c.id for c in parent.named_children if c.type != "comment"]
+                if current.id in index:
+                    steps.append(index.index(current.id))
+            current = parent
+        return tuple(reversed(steps))
+
+    def node_at(self, position: Position) -> Node:
+        offset = self.offset_at(position)
+        node = self.tree.root_node.descendant_for_byte_range(offset, offset)
+        return node if node is not None else self.tree.root_node
+
+    def text_of(self, node: Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+
+
+def _top_value(root: Node) -> Node | None:
+    for child in root.named_children:
+        if child.type != "comment":
+            return child
+    return None
+
+
+def _child_value(node: Node, step: str | int) -> Node | None:
+    if isinstance(step, int):
+        if node.type != "array":
+            return None
+        values = [c for c in node.named_children if c.type != "comment"]
+        return values[step] if 0 <= step < len(values) else None
+    if node.type != "object":
+        return None
+    found = None
+    for pair in node.named_children:
+        if pair.type != "pair":
+            continue
+        key = pair.child_by_field_name("key")
+        if key is not None and _raw_key_matches(key, step):
+            found = pair.child_by_field_name("value")  # the last duplicate wins, like json
+    return found
+
+
+def _raw_key_matches(key: Node, name: str) -> bool:
+    text = key.text or b""
+    if b"\\" not in text:
+        return text[1:-1] == name.encode("utf-8", "surrogatepass")
+    return _decode_string(text) == name
+
+
+def _string_value(data: bytes, node: Node) -> str | None:
+    return _decode_string(data[node.start_byte : node.end_byte])
+
+
+def _decode_string(raw: bytes) -> str | None:
+    try:
+        value = json.loads(raw.decode("utf-8", "surrogatepass"))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _error_nodes(root: Node) -> Iterator[Node]:
+    """Error and missing nodes, outermost first, without descending into reported errors."""
+    cursor = root.walk()
+    reached_root = False
+    while not reached_root:
+        node = cursor.node
+        if node is not None and (node.is_error or node.is_missing):
+            yield node
+        elif node is not None and node.has_error and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                reached_root = True
+                break
