@@ -35,3 +35,7 @@ def _load_builtin_openers() -> None:
         from .local import LocalBackend
 
         register(TargetKind.LOCAL, lambda target, **options: LocalBackend(target.path, **options))
+    if TargetKind.OPENCLOUD not in _OPENERS:
+        from .opencloud import open_opencloud
+
+        register(TargetKind.OPENCLOUD, open_opencloud)

@@ -1,0 +1,818 @@
+"""The Open Cloud backend: the backend contract over Roblox's HTTP APIs.
+
+Which API generation serves each operation, and why, is in ``docs/opencloud-notes.md``. In
+short: v1 standard for entries (``matchVersion``/``exclusiveCreate`` + 412 give conflict-safe
+writes and tell us the current version; metadata rides in headers; versions carry sizes),
+v2 where v1 has no equivalent (store state, delete/undelete store, snapshot, as-of reads,
+key listings that can hide tombstones, ordered delete that reports a missing entry), and v1
+ordered for ordered entries (exact int64 values; v2 uses doubles).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from ...model import (
+    AlreadyExists,
+    DataStoreInfo,
+    EncodedValue,
+    Entry,
+    EntryDeleted,
+    EntryNotFound,
+    InvalidArgument,
+    JsonValue,
+    KeyInfo,
+    OrderedEntry,
+    Page,
+    PreconditionFailed,
+    SnapshotResult,
+    Unavailable,
+    VersionInfo,
+    format_time,
+    utc_now,
+)
+from ...model import limits as roblox
+from ...model import validation as check
+from ..base import DataStoreBackend
+from . import operations as ops
+from . import paths, wire
+from .cache import OpenCloudCache
+from .client import Call, OpenCloudClient
+from .errors import Subject, error_from_response, parse_error_body
+from .retries import OutcomeUnknown, run_reconciled
+
+#: How far back (client clock) reconciliation looks for our own write in the history.
+RECONCILE_WINDOW = timedelta(seconds=60)
+RECONCILE_MAX_VERSIONS = 20
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+class OpenCloudBackend(DataStoreBackend):
+    """One universe through Open Cloud. ``cache`` is optional (None: every read goes out)."""
+
+    def __init__(self, client: OpenCloudClient, *, cache: OpenCloudCache | None = None) -> None:
+        self.client = client
+        self.cache = cache
+        self.universe_id = client.universe_id
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        if self.cache is not None:
+            self.cache.close()
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _subject(
+        self,
+        store: str | None = None,
+        scope: str | None = None,
+        key: str | None = None,
+        version: str | None = None,
+    ) -> Subject:
+        return Subject(self.universe_id, store, scope, key, version)
+
+    def _entry_params(self, store: str, key: str, scope: str) -> dict[str, str]:
+        check.check_store_name(store)
+        check.check_scope(scope)
+        check.check_key(key)
+        return {"datastoreName": store, "entryKey": key, "scope": scope}
+
+    @staticmethod
+    def _throughput_key(store: str, scope: str, key: str) -> str:
+        return f"{store}\x1f{scope}\x1f{key}"
+
+    @staticmethod
+    def _metadata_headers(
+        attributes: Mapping[str, JsonValue], user_ids: tuple[int, ...]
+    ) -> dict[str, str]:
+        # Always sent: an absent header clears the metadata anyway (FACTS §3), and being
+        # explicit keeps the request identical across retries. ASCII-only JSON: headers are
+        # latin-1 on the wire.
+        return {
+            "roblox-entry-attributes": json.dumps(attributes, separators=(",", ":")),
+            "roblox-entry-userids": json.dumps(list(user_ids), separators=(",", ":")),
+        }
+
+    def _remember(self, entry: Entry, *, latest: bool) -> None:
+        if self.cache is not None:
+            self.cache.put_entry(entry, latest=latest)
+
+    def _written(self, store: str, scope: str, key: str) -> None:
+        if self.cache is not None:
+            self.cache.invalidate_store(store)
+            self.cache.forget_latest(store, scope, key)
+
+    # ---- data stores (v2) ------------------------------------------------------------------
+
+    async def list_data_stores(
+        self,
+        *,
+        prefix: str = "",
+        cursor: str | None = None,
+        limit: int | None = None,
+        show_deleted: bool = False,
+    ) -> Page[DataStoreInfo]:
+        params = {"maxPageSize": str(roblox.page_size(limit, roblox.LIST_DATA_STORES_PAGE))}
+        if prefix:
+            params["filter"] = f"id.startsWith({paths.cel_string(prefix)})"
+        if cursor:
+            params["pageToken"] = cursor
+        if show_deleted:
+            params["showDeleted"] = "true"
+        call = Call(
+            ops.LIST_DATA_STORES,
+            "GET",
+            paths.v2_data_stores(self.universe_id),
+            self._subject(),
+            params=params,
+        )
+        body = wire.body_json((await self.client.send(call)).response)
+        items = [wire.data_store_from_v2(item) for item in body.get("dataStores") or []]
+        return Page(items, wire.next_cursor(body, "nextPageToken"))
+
+    async def delete_data_store(self, store: str) -> DataStoreInfo:
+        check.check_store_name(store)
+        path = paths.v2_data_store(self.universe_id, store)
+        call = Call(ops.DELETE_DATA_STORE, "DELETE", path, self._subject(store))
+        body = wire.body_json((await self.client.send(call)).response)
+        if self.cache is not None:
+            self.cache.clear()  # every entry of the store is now inaccessible
+        return wire.data_store_from_v2(body)
+
+    async def undelete_data_store(self, store: str) -> DataStoreInfo:
+        check.check_store_name(store)
+        path = paths.v2_data_store(self.universe_id, store, ":undelete")
+        call = Call(
+            ops.UNDELETE_DATA_STORE,
+            "POST",
+            path,
+            self._subject(store),
+            json_body={},
+        )
+        body = wire.body_json((await self.client.send(call)).response)
+        if self.cache is not None:
+            self.cache.invalidate_store(store)
+        return wire.data_store_from_v2(body)
+
+    async def snapshot(self) -> SnapshotResult:
+        path = paths.v2_data_stores(self.universe_id, ":snapshot")
+        call = Call(ops.SNAPSHOT, "POST", path, self._subject(), json_body={})
+        return wire.snapshot_from_v2(wire.body_json((await self.client.send(call)).response))
+
+    # ---- keys (v2: it can hide tombstoned keys; v1 always lists them) ----------------------
+
+    async def list_keys(
+        self,
+        store: str,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        all_scopes: bool = False,
+        prefix: str = "",
+        cursor: str | None = None,
+        limit: int | None = None,
+        include_deleted: bool = False,
+    ) -> Page[KeyInfo]:
+        check.check_store_name(store)
+        if not all_scopes:
+            check.check_scope(scope)
+        params = {"maxPageSize": str(roblox.page_size(limit, roblox.LIST_KEYS_PAGE))}
+        if prefix:
+            params["filter"] = f"id.startsWith({paths.cel_string(prefix)})"
+        if cursor:
+            params["pageToken"] = cursor
+        if include_deleted:
+            params["showDeleted"] = "true"
+        wildcard = "-" if all_scopes else scope
+        path = paths.v2_entries(self.universe_id, store, wildcard)
+        call = Call(ops.LIST_KEYS, "GET", path, self._subject(store), params=params)
+        body = wire.body_json((await self.client.send(call)).response)
+        items = [wire.key_from_v2(item, scope) for item in body.get("dataStoreEntries") or []]
+        return Page(items, wire.next_cursor(body, "nextPageToken"))
+
+    # ---- reading entries -------------------------------------------------------------------
+
+    async def get_entry(
+        self,
+        store: str,
+        key: str,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        version: str | None = None,
+        as_of: datetime | None = None,
+    ) -> Entry:
+        params = self._entry_params(store, key, scope)
+        if version is not None and as_of is not None:
+            raise InvalidArgument("Give either a version or a time (as_of), not both.")
+        if version is not None:
+            return await self._get_version(store, scope, key, version, params)
+        if as_of is not None:
+            return await self._get_as_of(store, scope, key, as_of)
+        if self.cache is not None:
+            cached = self.cache.fresh_latest(store, scope, key)
+            if cached is not None:
+                return cached
+        return await self._get_latest(store, scope, key)
+
+    async def _get_latest(self, store: str, scope: str, key: str) -> Entry:
+        """Always asks Roblox (used to revalidate the cache and to reconcile)."""
+        params = self._entry_params(store, key, scope)
+        call = Call(
+            ops.GET_ENTRY,
+            "GET",
+            paths.v1_entry(self.universe_id),
+            self._subject(store, scope, key),
+            params=params,
+            ok=frozenset({200, 204}),
+            throughput_key=self._throughput_key(store, scope, key),
+        )
+        response = (await self.client.send(call)).response
+        if response.status_code == 204:
+            if self.cache is not None:
+                self.cache.forget_latest(store, scope, key)
+            raise EntryDeleted(
+                f"{call.subject.describe()} is deleted (its latest version is a tombstone)."
+            )
+        entry = wire.entry_from_v1(store, scope, key, response)
+        self._remember(entry, latest=True)
+        return entry
+
+    async def _get_version(
+        self, store: str, scope: str, key: str, version: str, params: dict[str, str]
+    ) -> Entry:
+        if self.cache is not None:
+            cached = self.cache.entry(store, scope, key, version)
+            if cached is not None:
+                return cached
+        call = Call(
+            ops.GET_VERSION,
+            "GET",
+            paths.v1_entry(self.universe_id, "/versions/version"),
+            self._subject(store, scope, key, version),
+            params=params | {"versionId": version},
+            ok=frozenset({200, 204}),
+            throughput_key=self._throughput_key(store, scope, key),
+        )
+        response = (await self.client.send(call)).response
+        if response.status_code == 204:
+            raise EntryDeleted(f"Version {version} of {call.subject.describe()} is a tombstone.")
+        entry = wire.entry_from_v1(store, scope, key, response)
+        self._remember(entry, latest=False)
+        return entry
+
+    async def _get_as_of(self, store: str, scope: str, key: str, as_of: datetime) -> Entry:
+        """v2's ``@latest:<time>`` selector; v1 has no way to ask for a point in time."""
+        if as_of > utc_now() + roblox.MAX_FUTURE_TIMESTAMP:
+            raise InvalidArgument(
+                f"{format_time(as_of)} is more than 10 minutes in the future; Roblox refuses it."
+            )
+        selector = f"{key}@latest:{format_time(as_of)}"
+        call = Call(
+            ops.GET_ENTRY,
+            "GET",
+            paths.v2_entry(self.universe_id, store, scope, selector),
+            self._subject(store, scope, key),
+            throughput_key=self._throughput_key(store, scope, key),
+        )
+        body = wire.body_json((await self.client.send(call)).response)
+        if body.get("state") == "DELETED":
+            raise EntryDeleted(f"{call.subject.describe()} was deleted at {format_time(as_of)}.")
+        return wire.entry_from_v2(store, scope, key, body)
+
+    async def list_versions(
+        self,
+        store: str,
+        key: str,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        descending: bool = False,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> Page[VersionInfo]:
+        params = self._entry_params(store, key, scope)
+        params["limit"] = str(roblox.page_size(limit, roblox.LIST_VERSIONS_PAGE))
+        params["sortOrder"] = "Descending" if descending else "Ascending"
+        if start_time is not None:
+            params["startTime"] = format_time(start_time)
+        if end_time is not None:
+            params["endTime"] = format_time(end_time)
+        if cursor:
+            params["cursor"] = cursor
+        call = Call(
+            ops.LIST_VERSIONS,
+            "GET",
+            paths.v1_entry(self.universe_id, "/versions"),
+            self._subject(store, scope, key),
+            params=params,
+        )
+        body = wire.body_json((await self.client.send(call)).response)
+        cursor_out = wire.next_cursor(body, "nextPageCursor") if isinstance(body, dict) else None
+        return Page(wire.versions_from_v1(body), cursor_out)
+
+    # ---- writing entries -------------------------------------------------------------------
+
+    async def set_entry(
+        self,
+        store: str,
+        key: str,
+        value: JsonValue,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        match_version: str | None = None,
+        exclusive_create: bool = False,
+        attributes: Mapping[str, JsonValue] | None = None,
+        user_ids: Iterable[int] | None = None,
+    ) -> VersionInfo:
+        params = self._entry_params(store, key, scope)
+        encoded = check.encode_checked_value(value)
+        attrs = check.check_attributes(attributes)
+        uids = check.check_user_ids(user_ids)
+        if match_version is not None and exclusive_create:
+            raise InvalidArgument("Use either match_version or exclusive_create, not both.")
+        if match_version is not None:
+            params["matchVersion"] = match_version
+        if exclusive_create:
+            params["exclusiveCreate"] = "true"
+        conditional = match_version is not None or exclusive_create
+        call = Call(
+            ops.SET_ENTRY_CONDITIONAL if conditional else ops.SET_ENTRY,
+            "POST",
+            paths.v1_entry(self.universe_id),
+            self._subject(store, scope, key),
+            params=params,
+            headers=JSON_HEADERS
+            | {"content-md5": encoded.md5}
+            | self._metadata_headers(attrs, uids),
+            content=encoded.text.encode("utf-8"),
+            ok=frozenset({200, 412}) if conditional else frozenset({200}),
+            throughput_key=self._throughput_key(store, scope, key),
+            write_bytes=len(encoded.text.encode("utf-8")),
+        )
+        ours = _Written(encoded, attrs, uids)
+        deadline = self.client.deadline()
+        sent_at = utc_now()
+
+        async def send() -> VersionInfo:
+            reply = await self.client.send(call, deadline)
+            if reply.response.status_code == 412:
+                return await self._lost_precondition(call, reply.uncertain, ours, match_version)
+            return wire.version_from_v1(wire.body_json(reply.response))
+
+        async def reconcile() -> VersionInfo | None:
+            found = await self._find_written(store, scope, key, ours, sent_at)
+            return None if found is None else _version_of(found)
+
+        version = await run_reconciled(send, reconcile, deadline, self.client.sleep)
+        self._written(store, scope, key)
+        self._remember(
+            _entry_from_write(store, scope, key, json.loads(encoded.text), ours, version),
+            latest=True,
+        )
+        return version
+
+    async def _lost_precondition(
+        self, call: Call, uncertain: bool, ours: _Written, match_version: str | None
+    ) -> VersionInfo:
+        """A 412. After an uncertain earlier attempt it may be our own write that moved the
+        version: accept it only if the current version holds exactly what we sent and directly
+        follows the version we matched (or is the entry's first, for exclusive create)."""
+        subject = call.subject
+        assert subject.store is not None and subject.key is not None and subject.scope
+        current: Entry | None = None
+        if uncertain:
+            try:
+                current = await self._get_latest(subject.store, subject.scope, subject.key)
+            except EntryNotFound:
+                current = None
+            if (
+                current is not None
+                and ours.matches(current)
+                and await self._follows(current, match_version)
+            ):
+                return _version_of(current)
+        current_version = current.version if current is not None else None
+        if match_version is None:
+            raise AlreadyExists(
+                f"{subject.describe()} already exists; nothing was written. Read it and save "
+                "with its version to replace it.",
+                current_version=current_version,
+            )
+        raise PreconditionFailed(
+            f"{subject.describe()} changed since you read it (you had version {match_version}"
+            f"{f', it is now {current_version}' if current_version else ''}); nothing was "
+            "written. Reload it, re-apply your change and save again.",
+            current_version=current_version,
+        )
+
+    async def _follows(self, entry: Entry, previous: str | None) -> bool:
+        page = await self.list_versions(
+            entry.store, entry.key, scope=entry.scope, descending=True, limit=2
+        )
+        versions = [v.version for v in page.items]
+        if not versions or versions[0] != entry.version:
+            return False
+        if previous is None:  # exclusive create: ours must be the first live version
+            return len(versions) == 1 or page.items[1].deleted
+        return len(versions) > 1 and versions[1] == previous
+
+    async def _recent_versions(
+        self, store: str, scope: str, key: str, since: datetime
+    ) -> list[VersionInfo]:
+        """Versions created since ``since`` (minus the reconcile window), oldest first, plus
+        the one just before them (the baseline)."""
+        page = await self.list_versions(
+            store, key, scope=scope, descending=True, limit=RECONCILE_MAX_VERSIONS
+        )
+        horizon = since - RECONCILE_WINDOW
+        recent: list[VersionInfo] = []
+        for version in page.items:
+            recent.append(version)
+            if version.created_time < horizon:
+                break
+        return list(reversed(recent))
+
+    async def _find_written(
+        self, store: str, scope: str, key: str, ours: _Written, sent_at: datetime
+    ) -> Entry | None:
+        """Reconcile an unconditional set of unknown outcome: our value in a version made
+        since we sent means it was applied (do not resend); none means resend."""
+        try:
+            latest = await self._get_latest(store, scope, key)
+            if ours.matches(latest):
+                return latest
+        except EntryNotFound:
+            pass
+        for version in reversed(await self._recent_versions(store, scope, key, sent_at)):
+            if version.deleted or version.created_time < sent_at - RECONCILE_WINDOW:
+                continue
+            candidate = await self._get_version_uncached(store, scope, key, version.version)
+            if candidate is not None and ours.matches(candidate):
+                return candidate
+        return None
+
+    async def _get_version_uncached(
+        self, store: str, scope: str, key: str, version: str
+    ) -> Entry | None:
+        try:
+            return await self._get_version(
+                store, scope, key, version, self._entry_params(store, key, scope)
+            )
+        except EntryNotFound:
+            return None
+
+    async def delete_entry(
+        self,
+        store: str,
+        key: str,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        match_version: str | None = None,
+    ) -> VersionInfo:
+        params = self._entry_params(store, key, scope)
+        subject = self._subject(store, scope, key)
+        if match_version is not None:
+            # Open Cloud's delete has no precondition (FACTS §8, §22.12): check just before.
+            try:
+                current = await self._get_latest(store, scope, key)
+            except EntryDeleted:
+                raise EntryNotFound(f"{subject.describe()} is already deleted.") from None
+            if current.version != match_version:
+                raise PreconditionFailed(
+                    f"{subject.describe()} changed since you read it (you had version "
+                    f"{match_version}, it is now {current.version}); nothing was deleted.",
+                    current_version=current.version,
+                )
+        call = Call(
+            ops.DELETE_ENTRY,
+            "DELETE",
+            paths.v1_entry(self.universe_id),
+            subject,
+            params=params,
+            ok=frozenset({200, 204}),
+            throughput_key=self._throughput_key(store, scope, key),
+            write_bytes=1,
+        )
+        deadline = self.client.deadline()
+
+        async def send() -> bool:
+            await self.client.send(call, deadline)
+            return True
+
+        async def reconcile() -> bool | None:
+            try:
+                await self._get_latest(store, scope, key)
+            except EntryDeleted:
+                return True  # the tombstone is there: our delete was applied
+            return None
+
+        await run_reconciled(send, reconcile, deadline, self.client.sleep)
+        self._written(store, scope, key)
+        page = await self.list_versions(store, key, scope=scope, descending=True, limit=1)
+        if not page.items:
+            raise Unavailable(f"{subject.describe()} was deleted but its history is empty.")
+        return page.items[0]
+
+    async def increment_entry(
+        self,
+        store: str,
+        key: str,
+        by: int,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        attributes: Mapping[str, JsonValue] | None = None,
+        user_ids: Iterable[int] | None = None,
+    ) -> Entry:
+        params = self._entry_params(store, key, scope)
+        by = check.check_int64("Increment", by)
+        attrs = check.check_attributes(attributes)
+        uids = check.check_user_ids(user_ids)
+        call = Call(
+            ops.INCREMENT_ENTRY,
+            "POST",
+            paths.v1_entry(self.universe_id, "/increment"),
+            self._subject(store, scope, key),
+            params=params | {"incrementBy": str(by)},
+            headers=self._metadata_headers(attrs, uids),
+            throughput_key=self._throughput_key(store, scope, key),
+            write_bytes=1,
+        )
+        deadline = self.client.deadline()
+        sent_at = utc_now()
+
+        async def send() -> Entry:
+            response = (await self.client.send(call, deadline)).response
+            return wire.entry_from_v1(store, scope, key, response)
+
+        async def reconcile() -> Entry | None:
+            return await self._find_increment(store, scope, key, by, attrs, uids, sent_at)
+
+        entry = await run_reconciled(send, reconcile, deadline, self.client.sleep)
+        self._written(store, scope, key)
+        self._remember(entry, latest=True)
+        return entry
+
+    async def _find_increment(
+        self,
+        store: str,
+        scope: str,
+        key: str,
+        by: int,
+        attrs: dict[str, JsonValue],
+        uids: tuple[int, ...],
+        sent_at: datetime,
+    ) -> Entry | None:
+        """Reconcile an increment of unknown outcome from the version history.
+
+        Applied: a version made since we sent whose value is its predecessor's plus ``by``
+        with our metadata → return it. Not applied: no version since we sent → resend. Anything
+        else cannot be told apart safely, so we stop rather than risk counting twice.
+        """
+        history = await self._recent_versions(store, scope, key, sent_at)
+        horizon = sent_at - RECONCILE_WINDOW
+        new = [v for v in history if v.created_time >= horizon]
+        if not new:
+            return None
+        before = [v for v in history if v.created_time < horizon]
+        previous: int | None = 0
+        if before and not before[-1].deleted:
+            base = await self._get_version_uncached(store, scope, key, before[-1].version)
+            previous = base.value if base is not None and isinstance(base.value, int) else None
+        for version in new:
+            current = None
+            if not version.deleted:
+                current = await self._get_version_uncached(store, scope, key, version.version)
+            if (
+                current is not None
+                and previous is not None
+                and current.value == previous + by
+                and current.attributes == attrs
+                and current.user_ids == uids
+            ):
+                return current
+            previous = current.value if current is not None else 0
+            if not isinstance(previous, int):
+                previous = None
+        raise Unavailable(
+            f"The increment of {key!r} in {store!r} by {by} may or may not have been applied "
+            "(Open Cloud failed mid-request and the history does not settle it); it was not "
+            "resent. Check the entry's versions before incrementing again."
+        )
+
+    # ---- ordered entries (v1 ordered: exact int64; delete via v2, which reports 404) ------
+
+    def _ordered_subject(self, store: str, scope: str, key: str | None = None) -> Subject:
+        check.check_store_name(store)
+        check.check_scope(scope)
+        if key is not None:
+            check.check_ordered_key(key)
+        return self._subject(store, scope, key)
+
+    async def list_ordered(
+        self,
+        store: str,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        descending: bool = False,
+        min_value: int | None = None,
+        max_value: int | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> Page[OrderedEntry]:
+        subject = self._ordered_subject(store, scope)
+        params = {"max_page_size": str(roblox.page_size(limit, roblox.LIST_ORDERED_PAGE))}
+        if descending:
+            params["order_by"] = "desc"
+        bounds = []
+        if min_value is not None:
+            bounds.append(f"entry >= {check.check_int64('Minimum value', min_value)}")
+        if max_value is not None:
+            bounds.append(f"entry <= {check.check_int64('Maximum value', max_value)}")
+        if bounds:
+            params["filter"] = " && ".join(bounds)
+        if cursor:
+            params["page_token"] = cursor
+        path = paths.v1_ordered_entries(self.universe_id, store, scope)
+        call = Call(ops.LIST_ORDERED, "GET", path, subject, params=params)
+        body = wire.body_json((await self.client.send(call)).response)
+        items = [wire.ordered_from_wire(store, scope, item) for item in body.get("entries") or []]
+        return Page(items, wire.next_cursor(body, "nextPageToken"))
+
+    async def get_ordered(
+        self, store: str, key: str, *, scope: str = roblox.DEFAULT_SCOPE
+    ) -> OrderedEntry:
+        subject = self._ordered_subject(store, scope, key)
+        path = paths.v1_ordered_entries(self.universe_id, store, scope, key)
+        call = Call(ops.GET_ORDERED, "GET", path, subject)
+        body = wire.body_json((await self.client.send(call)).response)
+        return wire.ordered_from_wire(store, scope, body)
+
+    async def create_ordered(
+        self, store: str, key: str, value: int, *, scope: str = roblox.DEFAULT_SCOPE
+    ) -> OrderedEntry:
+        subject = self._ordered_subject(store, scope, key)
+        value = check.check_int64("Ordered value", value)
+        path = paths.v1_ordered_entries(self.universe_id, store, scope)
+        call = Call(
+            ops.CREATE_ORDERED,
+            "POST",
+            path,
+            subject,
+            params={"id": key},
+            json_body={"value": value},
+            ok=frozenset({200, 400}),
+        )
+        deadline = self.client.deadline()
+        uncertain = False
+
+        async def send() -> OrderedEntry:
+            nonlocal uncertain
+            try:
+                reply = await self.client.send(call, deadline)
+            except OutcomeUnknown:
+                uncertain = True
+                raise
+            if reply.response.status_code == 200:
+                return wire.ordered_from_wire(store, scope, wire.body_json(reply.response))
+            message = parse_error_body(reply.response).message.lower()
+            if "exist" not in message:
+                raise error_from_response(reply.response, call.operation, subject)
+            if uncertain or reply.uncertain:  # maybe our own earlier attempt created it
+                existing = await self.get_ordered(store, key, scope=scope)
+                if existing.value == value:
+                    return existing
+            raise AlreadyExists(
+                f"Ordered {subject.describe()} already exists; nothing was written."
+            )
+
+        async def reconcile() -> OrderedEntry | None:
+            try:
+                existing = await self.get_ordered(store, key, scope=scope)
+            except EntryNotFound:
+                return None  # not created: resend
+            if existing.value == value:
+                return existing
+            raise AlreadyExists(
+                f"Ordered {subject.describe()} already exists; nothing was written."
+            )
+
+        return await run_reconciled(send, reconcile, deadline, self.client.sleep)
+
+    async def update_ordered(
+        self,
+        store: str,
+        key: str,
+        value: int,
+        *,
+        scope: str = roblox.DEFAULT_SCOPE,
+        allow_missing: bool = False,
+    ) -> OrderedEntry:
+        subject = self._ordered_subject(store, scope, key)
+        value = check.check_int64("Ordered value", value)
+        path = paths.v1_ordered_entries(self.universe_id, store, scope, key)
+        call = Call(
+            ops.UPDATE_ORDERED,
+            "PATCH",
+            path,
+            subject,
+            params={"allow_missing": "true" if allow_missing else "false"},
+            json_body={"value": value},
+        )
+        body = wire.body_json((await self.client.send(call)).response)
+        return wire.ordered_from_wire(store, scope, body)
+
+    async def increment_ordered(
+        self, store: str, key: str, amount: int, *, scope: str = roblox.DEFAULT_SCOPE
+    ) -> OrderedEntry:
+        subject = self._ordered_subject(store, scope, key)
+        amount = check.check_int64("Increment", amount)
+        path = paths.v1_ordered_entries(self.universe_id, store, scope, key) + ":increment"
+        call = Call(ops.INCREMENT_ORDERED, "POST", path, subject, json_body={"amount": amount})
+        try:
+            body = wire.body_json((await self.client.send(call)).response)
+        except OutcomeUnknown as unknown:
+            # Ordered stores keep no history to reconcile against: never resend blindly.
+            raise Unavailable(
+                f"The increment of ordered {subject.describe()} by {amount} may or may not have "
+                f"been applied ({unknown.error.message}); it was not resent. Read the value "
+                "before trying again."
+            ) from None
+        return wire.ordered_from_wire(store, scope, body)
+
+    async def delete_ordered(
+        self, store: str, key: str, *, scope: str = roblox.DEFAULT_SCOPE
+    ) -> None:
+        subject = self._ordered_subject(store, scope, key)
+        path = paths.v2_ordered_entry(self.universe_id, store, scope, key)
+        call = Call(ops.DELETE_ORDERED, "DELETE", path, subject)
+        deadline = self.client.deadline()
+        uncertain = False
+
+        async def send() -> bool:
+            nonlocal uncertain
+            try:
+                await self.client.send(call, deadline)
+            except OutcomeUnknown:
+                uncertain = True
+                raise
+            except EntryNotFound:
+                if uncertain:  # our earlier attempt deleted it
+                    return True
+                raise
+            return True
+
+        async def reconcile() -> bool | None:
+            return None  # deleting again is harmless: a 404 then means ours was applied
+
+        await run_reconciled(send, reconcile, deadline, self.client.sleep)
+
+
+class _Written:
+    """What a set sent, to recognise it in the history."""
+
+    __slots__ = ("attributes", "encoded", "user_ids")
+
+    def __init__(
+        self, encoded: EncodedValue, attributes: dict[str, JsonValue], user_ids: tuple[int, ...]
+    ) -> None:
+        self.encoded = encoded
+        self.attributes = attributes
+        self.user_ids = user_ids
+
+    def matches(self, entry: Entry) -> bool:
+        return (
+            EncodedValue.from_value(entry.value).md5 == self.encoded.md5
+            and entry.attributes == self.attributes
+            and entry.user_ids == self.user_ids
+        )
+
+
+def _version_of(entry: Entry) -> VersionInfo:
+    return VersionInfo(
+        version=entry.version,
+        deleted=False,
+        content_length=entry.size,
+        created_time=entry.version_created_time,
+        object_created_time=entry.created_time,
+    )
+
+
+def _entry_from_write(
+    store: str, scope: str, key: str, value: JsonValue, ours: _Written, version: VersionInfo
+) -> Entry:
+    return Entry(
+        store=store,
+        scope=scope,
+        key=key,
+        value=value,
+        version=version.version,
+        created_time=version.object_created_time,
+        updated_time=version.created_time,
+        version_created_time=version.created_time,
+        attributes=dict(ours.attributes),
+        user_ids=ours.user_ids,
+        content_md5=ours.encoded.md5,
+        size=ours.encoded.size,
+    )
