@@ -24,6 +24,9 @@ emulator prints on stdout, yields, then stops it with SIGTERM and fails the test
 exit cleanly (code 0) within 10 s. Base URLs: v1 standard = BASE + "/datastores/v1",
 v1 ordered = BASE + "/ordered-data-stores/v1", v2 = BASE + "/cloud/v2".
 
+Import it as ``from support.emulator import running_emulator`` (pytest puts ``tests/`` on
+sys.path because the test folders are packages).
+
 Example fixture::
 
     @pytest.fixture

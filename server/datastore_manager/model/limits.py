@@ -35,6 +35,7 @@ LIST_DATA_STORES_PAGE: Final = (10, 100)
 LIST_KEYS_PAGE: Final = (16, 256)
 LIST_VERSIONS_PAGE: Final = (16, 100)
 LIST_ORDERED_PAGE: Final = (10, 100)
+V2_DEFAULT_PAGE_SIZE: Final = 10  # OA: every v2 listing defaults to 10 when maxPageSize is unset
 
 # Retention (VLC, V1, OA DeleteDataStore).
 VERSION_RETENTION: Final = timedelta(days=30)  # superseded versions expire 30 days later
