@@ -1,0 +1,83 @@
+// Connection commands: add (local file / Open Cloud), remove, test; demo store.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ConnectionInfo, Page, StoreInfo } from '../protocol';
+import type { Server } from '../server/client';
+import { errorMessage } from '../fs/errors';
+import type { Node } from '../tree/nodes';
+import type { ApiKeys } from './apiKeys';
+import { putConnection, removeConnection } from './workspaceConfig';
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function validateConnectionName(name: string): string | undefined {
+  return NAME.test(name) ? undefined : 'Use 1–63 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit.';
+}
+
+export function validateUniverseId(text: string): string | undefined {
+  return /^[0-9]+$/.test(text.trim()) ? undefined : 'The universe id is a number (your game\'s GameId, not the place id).';
+}
+
+export function registerConnectionCommands(server: Server, keys: ApiKeys, refresh: () => void): vscode.Disposable[] {
+  const add = async (): Promise<void> => {
+    const kind = await vscode.window.showQuickPick([
+      { label: '$(database) Local store file', id: 'local' },
+      { label: '$(cloud) Roblox Open Cloud', description: 'universe id + API key', id: 'opencloud' },
+    ], { title: 'Add DataStore connection', placeHolder: 'Where does the data live?' });
+    if (!kind) return;
+    const name = await vscode.window.showInputBox({ title: 'Connection name', prompt: 'Appears in datastore:// URIs', validateInput: validateConnectionName });
+    if (!name) return;
+    let target: string;
+    if (kind.id === 'local') {
+      const picked = await vscode.window.showOpenDialog({ title: 'Local store file (SQLite)', canSelectMany: false });
+      if (!picked?.[0]) return;
+      const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      target = `local:${root ? path.relative(root, picked[0].fsPath) : picked[0].fsPath}`;
+    } else {
+      const universe = await vscode.window.showInputBox({ title: 'Universe id', validateInput: validateUniverseId });
+      if (!universe) return;
+      const apiKey = await vscode.window.showInputBox({ title: 'Open Cloud API key', prompt: 'Kept in VS Code\'s secret storage only', password: true, ignoreFocusOut: true });
+      if (!apiKey) return;
+      await keys.set(name, apiKey.trim());
+      target = `opencloud:${universe.trim()}`;
+    }
+    await putConnection(name, { target });
+    await server.pushSettings();
+    refresh();
+    void vscode.window.showInformationMessage(`Connection "${name}" added.`);
+  };
+
+  const remove = async (node?: Node): Promise<void> => {
+    const name = node?.kind === 'connection' ? node.info.name : await vscode.window.showInputBox({ title: 'Connection to remove' });
+    if (!name) return;
+    const ok = await vscode.window.showWarningMessage(`Remove connection "${name}" (and its stored API key)?`, { modal: true }, 'Remove');
+    if (ok !== 'Remove') return;
+    await removeConnection(name);
+    await keys.delete(name);
+    await server.pushSettings();
+    refresh();
+  };
+
+  const test = async (node?: Node): Promise<void> => {
+    const name = node?.kind === 'connection' ? node.info.name : undefined;
+    if (!name) return;
+    try {
+      const r = await server.request<Page<StoreInfo>>('dataStore/listStores', { connection: name, limit: 1 });
+      void vscode.window.showInformationMessage(`"${name}" works: can list data stores${r.items.length ? ` (e.g. ${r.items[0]?.name})` : ''}.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`"${name}" failed: ${errorMessage(e)}`);
+    }
+  };
+
+  return [
+    vscode.commands.registerCommand('datastoreManager.addConnection', add),
+    vscode.commands.registerCommand('datastoreManager.removeConnection', remove),
+    vscode.commands.registerCommand('datastoreManager.testConnection', test),
+  ];
+}
+
+/** Names of the server's connections (for pickers). */
+export async function connectionNames(server: Server): Promise<string[]> {
+  const r = await server.request<{ connections: ConnectionInfo[] }>('dataStore/listConnections', {});
+  return r.connections.map((c) => c.name);
+}

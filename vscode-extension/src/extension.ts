@@ -1,0 +1,84 @@
+// Entry point: wires the language server, the `datastore` file system, views and commands.
+import * as vscode from 'vscode';
+import { ApiKeys } from './connections/apiKeys';
+import { registerConnectionCommands } from './connections/commands';
+import { openDashboard } from './dashboard/panel';
+import { registerDemoCommand } from './demo';
+import { registerEntryCommands } from './entryCommands';
+import { ConflictUi } from './fs/conflictUi';
+import { Conflicts } from './fs/conflicts';
+import { DataStoreFileSystem } from './fs/provider';
+import { OpenedVersions } from './fs/versions';
+import type { ServerSettings } from './protocol';
+import { Server } from './server/client';
+import { StatusBar } from './statusBar';
+import { DataStoresTree } from './tree/dataStoresTree';
+import type { Node } from './tree/nodes';
+import { VersionsView } from './versions/versionsView';
+
+function clientSettings(keys: ApiKeys): () => Promise<ServerSettings> {
+  return async () => {
+    const cfg = vscode.workspace.getConfiguration('datastoreManager');
+    const indent = cfg.get<number>('format.indent') ?? 2;
+    return {
+      connections: {},
+      apiKeys: await keys.all(),
+      schemas: cfg.get<ServerSettings['schemas']>('schemas') ?? [],
+      formatting: { tabSize: indent === 4 ? 4 : 2, sortKeys: cfg.get<boolean>('format.sortKeys') ?? false },
+    };
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('DataStore Manager', { log: true });
+  const keys = new ApiKeys(context);
+  const server = new Server(context, log, clientSettings(keys));
+  const status = new StatusBar();
+  const fs = new DataStoreFileSystem(server, new OpenedVersions(), new Conflicts());
+  const tree = new DataStoresTree(server);
+  const versions = new VersionsView(server);
+  const treeView = vscode.window.createTreeView<Node>('datastoreManager.tree', { treeDataProvider: tree, showCollapseAll: true });
+  const versionsTree = vscode.window.createTreeView('datastoreManager.versions', { treeDataProvider: versions, canSelectMany: true });
+
+  const followEditor = (editor: vscode.TextEditor | undefined): void => {
+    const uri = editor?.document.uri;
+    if (uri?.scheme !== 'datastore') return;
+    versions.show(uri);
+    status.setConnection(uri.authority);
+  };
+
+  context.subscriptions.push(
+    log, server, status, fs, treeView, versionsTree,
+    vscode.workspace.registerFileSystemProvider('datastore', fs, { isCaseSensitive: true }),
+    new ConflictUi(fs, fs.conflicts),
+    server.onDidChangeState((s) => status.setHealth(s === 'running' ? 'ok' : s === 'failed' ? 'offline' : 'offline')),
+    server.onDidReportHealth((h) => status.setHealth(h)),
+    treeView.onDidChangeSelection((e) => {
+      const n = e.selection[0];
+      if (n?.kind === 'connection') status.setConnection(n.info.name);
+      else if (n && 'connection' in n) status.setConnection(n.connection);
+    }),
+    vscode.window.onDidChangeActiveTextEditor(followEditor),
+    vscode.workspace.onDidSaveTextDocument((d) => { if (d.uri.scheme === 'datastore') versions.show(d.uri); }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('datastoreManager.pythonPath')) void server.restart();
+      else if (e.affectsConfiguration('datastoreManager')) void server.pushSettings();
+    }),
+    vscode.commands.registerCommand('datastoreManager.restartServer', async () => {
+      await server.restart();
+      tree.refresh();
+    }),
+    vscode.commands.registerCommand('datastoreManager.showLog', () => log.show()),
+    vscode.commands.registerCommand('datastoreManager.openDashboard', (node?: Node) => openDashboard(context, server, node)),
+    ...registerConnectionCommands(server, keys, () => tree.refresh()),
+    ...registerEntryCommands({ server, fs, tree, versions, versionsTree }),
+    registerDemoCommand(server, () => tree.refresh()),
+  );
+  followEditor(vscode.window.activeTextEditor);
+  // Start now so the view fills without a first-click delay; failures are shown by Server.
+  server.ready().then(() => tree.refresh(), () => status.setHealth('offline'));
+}
+
+export function deactivate(): void {
+  // Disposables (the language client among them) are stopped by VS Code.
+}

@@ -1,0 +1,146 @@
+// "DataStores" view: connections → stores → scopes → keys, each level paged by the server.
+import * as vscode from 'vscode';
+import type { ConnectionInfo, KeyInfo, OrderedItem, Page, ScopeInfo, StoreInfo } from '../protocol';
+import type { Server } from '../server/client';
+import { errorMessage } from '../fs/errors';
+import { contextValue, type Node, nodeUri } from './nodes';
+import { PagedList } from './paging';
+
+export class DataStoresTree implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private connections: Node[] | undefined;
+
+  constructor(private readonly server: Server) {}
+
+  private pageSize(): number {
+    return vscode.workspace.getConfiguration('datastoreManager').get<number>('pageSize') ?? 50;
+  }
+
+  refresh(node?: Node): void {
+    if (!node) this.connections = undefined;
+    else if (node.kind === 'connection') node.stores = undefined;
+    else if (node.kind === 'store') node.scopes = undefined;
+    else if (node.kind === 'scope') node.keys = undefined;
+    this.changed.fire(node);
+  }
+
+  async loadMore(node: Node): Promise<void> {
+    if (node.kind !== 'loadMore') return;
+    const list = this.listOf(node.parent);
+    await list?.loadMore();
+    this.changed.fire(node.parent);
+  }
+
+  setPrefix(node: Node, prefix: string): void {
+    if (node.kind !== 'scope') return;
+    node.prefix = prefix;
+    this.refresh(node);
+  }
+
+  private listOf(node: Node): PagedList<unknown> | undefined {
+    const limit = this.pageSize();
+    switch (node.kind) {
+      case 'connection':
+        return (node.stores ??= new PagedList<StoreInfo>((cursor) =>
+          this.server.request<Page<StoreInfo>>('dataStore/listStores', { connection: node.info.name, cursor, limit })));
+      case 'store':
+        return (node.scopes ??= new PagedList<ScopeInfo>((cursor) =>
+          this.server.request<Page<ScopeInfo>>('dataStore/listScopes', { connection: node.connection, store: node.info.name, cursor, limit })));
+      case 'scope': {
+        const base = { connection: node.connection, store: node.store.name, scope: node.scope.scope, cursor: undefined as string | undefined, limit };
+        // Ordered stores list by value, highest first; prefix filtering applies to standard keys.
+        return (node.keys ??= new PagedList<KeyInfo | OrderedItem>((cursor) => node.store.kind === 'ordered'
+          ? this.server.request<Page<OrderedItem>>('dataStore/orderedList', { ...base, cursor, descending: true })
+          : this.server.request<Page<KeyInfo>>('dataStore/listKeys', { ...base, cursor, prefix: node.prefix || undefined })));
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    try {
+      if (!node) {
+        if (!this.connections) {
+          const r = await this.server.request<{ connections: ConnectionInfo[] }>('dataStore/listConnections', {});
+          this.connections = r.connections.map((info) => ({ kind: 'connection', info }));
+        }
+        return this.connections;
+      }
+      const list = this.listOf(node);
+      if (!list) return [];
+      await (list as PagedList<unknown>).ensureStarted();
+      const children = this.childrenOf(node);
+      if (list.hasMore) children.push({ kind: 'loadMore', parent: node });
+      if (children.length === 0) children.push({ kind: 'message', text: node.kind === 'scope' && node.prefix ? `No keys start with "${node.prefix}"` : 'Empty' });
+      return children;
+    } catch (e) {
+      return [{ kind: 'message', text: errorMessage(e), error: true }];
+    }
+  }
+
+  private childrenOf(node: Node): Node[] {
+    switch (node.kind) {
+      case 'connection':
+        return (node.stores?.items ?? []).map((info) => ({ kind: 'store', connection: node.info.name, info }));
+      case 'store':
+        return (node.scopes?.items ?? []).map((scope) => ({ kind: 'scope', connection: node.connection, store: node.info, scope, prefix: '' }));
+      case 'scope':
+        return (node.keys?.items ?? []).map((item) => ('value' in item
+          ? { kind: 'orderedEntry', connection: node.connection, item }
+          : { kind: 'entry', connection: node.connection, item }));
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const C = vscode.TreeItemCollapsibleState;
+    let item: vscode.TreeItem;
+    switch (node.kind) {
+      case 'connection':
+        item = new vscode.TreeItem(node.info.name, C.Collapsed);
+        item.description = node.info.target + (node.info.readOnly ? ' (read-only)' : '');
+        item.iconPath = new vscode.ThemeIcon(node.info.kind === 'opencloud' ? 'cloud' : 'database');
+        item.tooltip = node.info.description ?? node.info.target;
+        break;
+      case 'store':
+        item = new vscode.TreeItem(node.info.name, C.Collapsed);
+        item.iconPath = new vscode.ThemeIcon(node.info.kind === 'ordered' ? 'list-ordered' : 'folder-library');
+        item.description = node.info.kind === 'ordered' ? 'ordered' : undefined;
+        break;
+      case 'scope':
+        item = new vscode.TreeItem(node.scope.scope, C.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        item.description = node.prefix ? `prefix: ${node.prefix}` : undefined;
+        break;
+      case 'entry':
+        item = new vscode.TreeItem(node.item.key, C.None);
+        item.iconPath = new vscode.ThemeIcon(node.item.deleted ? 'trash' : 'json');
+        item.description = node.item.deleted ? 'deleted' : undefined;
+        item.resourceUri = vscode.Uri.parse(node.item.uri);
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.item.uri)] };
+        break;
+      case 'orderedEntry':
+        item = new vscode.TreeItem(node.item.key, C.None);
+        item.iconPath = new vscode.ThemeIcon('symbol-number');
+        item.description = String(node.item.value);
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.item.uri)] };
+        break;
+      case 'loadMore':
+        item = new vscode.TreeItem('Load more…', C.None);
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: 'datastoreManager.loadMore', title: 'Load more', arguments: [node] };
+        break;
+      case 'message':
+        item = new vscode.TreeItem(node.text, C.None);
+        item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
+        break;
+    }
+    item.contextValue = contextValue(node);
+    const uri = nodeUri(node);
+    if (uri && !item.tooltip) item.tooltip = uri;
+    return item;
+  }
+}

@@ -1,0 +1,30 @@
+// Tree nodes of the DataStores view. The server supplies every URI; nodes only carry them.
+import type { ConnectionInfo, KeyInfo, OrderedItem, ScopeInfo, StoreInfo } from '../protocol';
+import { PagedList } from './paging';
+
+export type Node =
+  | { kind: 'connection'; info: ConnectionInfo; stores?: PagedList<StoreInfo> }
+  | { kind: 'store'; connection: string; info: StoreInfo; scopes?: PagedList<ScopeInfo> }
+  | { kind: 'scope'; connection: string; store: StoreInfo; scope: ScopeInfo; prefix: string; keys?: PagedList<KeyInfo | OrderedItem> }
+  | { kind: 'entry'; connection: string; item: KeyInfo }
+  | { kind: 'orderedEntry'; connection: string; item: OrderedItem }
+  | { kind: 'loadMore'; parent: Node }
+  | { kind: 'message'; text: string; error?: boolean };
+
+/** contextValue used by package.json menus. */
+export function contextValue(node: Node): string {
+  if (node.kind === 'store' && node.info.kind === 'ordered') return 'orderedStore';
+  return node.kind;
+}
+
+/** The URI a node stands for, when it has one. */
+export function nodeUri(node: Node): string | undefined {
+  switch (node.kind) {
+    case 'connection': return node.info.uri;
+    case 'store': return node.info.uri;
+    case 'scope': return node.scope.uri;
+    case 'entry':
+    case 'orderedEntry': return node.item.uri;
+    default: return undefined;
+  }
+}
