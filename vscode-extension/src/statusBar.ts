@@ -1,13 +1,6 @@
 // Status bar: the active connection, server state, and a warning when rate-limited or offline.
 import * as vscode from 'vscode';
-
-export type Health = 'starting' | 'ok' | 'rateLimited' | 'offline';
-
-export function statusText(connection: string | undefined, health: Health): string {
-  const icon = health === 'ok' ? '$(database)' : health === 'starting' ? '$(sync~spin)' : '$(warning)';
-  const suffix = health === 'rateLimited' ? ' · rate-limited' : health === 'offline' ? ' · offline' : '';
-  return `${icon} ${connection ?? 'DataStores'}${suffix}`;
-}
+import { type Health, statusText } from './statusText';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('datastoreManager.status', vscode.StatusBarAlignment.Left, 50);

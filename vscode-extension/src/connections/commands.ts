@@ -6,17 +6,8 @@ import type { Server } from '../server/client';
 import { errorMessage } from '../fs/errors';
 import type { Node } from '../tree/nodes';
 import type { ApiKeys } from './apiKeys';
+import { validateConnectionName, validateUniverseId } from './validate';
 import { putConnection, removeConnection } from './workspaceConfig';
-
-const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-export function validateConnectionName(name: string): string | undefined {
-  return NAME.test(name) ? undefined : 'Use 1–63 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit.';
-}
-
-export function validateUniverseId(text: string): string | undefined {
-  return /^[0-9]+$/.test(text.trim()) ? undefined : 'The universe id is a number (your game\'s GameId, not the place id).';
-}
 
 export function registerConnectionCommands(server: Server, keys: ApiKeys, refresh: () => void): vscode.Disposable[] {
   const add = async (): Promise<void> => {

@@ -2,19 +2,9 @@
 // active interpreter, then a private venv built from the bundled wheel (see venv.ts).
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
+import { isSupported, parsePythonVersion } from './pythonVersion';
 
-export const MIN_PYTHON: readonly [number, number] = [3, 11];
-
-/** "3.12.1" → [3, 12]; undefined when the text is not a version. */
-export function parsePythonVersion(text: string): [number, number] | undefined {
-  const m = /(\d+)\.(\d+)/.exec(text.trim());
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
-
-export function isSupported(version: readonly [number, number] | undefined): boolean {
-  if (!version) return false;
-  return version[0] > MIN_PYTHON[0] || (version[0] === MIN_PYTHON[0] && version[1] >= MIN_PYTHON[1]);
-}
+export { MIN_PYTHON } from './pythonVersion';
 
 export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

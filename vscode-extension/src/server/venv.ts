@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findSystemPython, hasServerPackage, MIN_PYTHON, run } from './python';
+import { findSystemPython, hasServerPackage, run } from './python';
+import { MIN_PYTHON } from './pythonVersion';
 
 export class PythonMissingError extends Error {}
 
