@@ -1,0 +1,231 @@
+"""Diagnostics: JSON syntax, schema, entry size, Roblox round-trip values, metaschema.
+
+Computed once per (document version, schema version) and cached; pushed after a debounce
+(stale runs are cancelled) unless the client pulls (``textDocument/diagnostic``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from ..model import InvalidArgument, StoreKind
+from ..model.limits import INT64_MAX, INT64_MIN, MAX_VALUE_LENGTH
+from ..model.uris import EntryUri, is_datastore_uri, parse_uri
+from ..services.documents import JsonDocument, Range
+from ..services.roblox_values import roblox_findings
+from ..services.schemas import (
+    LoadedSchema,
+    declared_metaschema,
+    metaschema_problems,
+    normalise_url,
+    url_to_path,
+)
+
+if TYPE_CHECKING:
+    from .server import DsmServer
+
+SOURCE = "dsm"
+SIZE_WARNING_RATIO = 0.9
+
+
+def lsp_range(span: Range) -> types.Range:
+    return types.Range(
+        types.Position(span.start.line, span.start.character),
+        types.Position(span.end.line, span.end.character),
+    )
+
+
+def _diagnostic(span: Range, message: str, code: str, warning: bool = False) -> types.Diagnostic:
+    severity = types.DiagnosticSeverity.Warning if warning else types.DiagnosticSeverity.Error
+    return types.Diagnostic(lsp_range(span), message, severity, code, source=SOURCE)
+
+
+def match_paths(server: DsmServer, uri: str) -> list[str]:
+    """What schema globs are matched against for this document."""
+    if is_datastore_uri(uri):
+        parsed = parse_uri(uri)
+        return [parsed.mapping_path] if isinstance(parsed, EntryUri) else []
+    path = url_to_path(normalise_url(uri))
+    if path is None:
+        return []
+    root = server.state.root
+    paths = [path.as_posix()]
+    if root is not None and path.is_relative_to(root):
+        paths.insert(0, path.relative_to(root).as_posix())
+    return paths
+
+
+def schema_for(server: DsmServer, uri: str, document: JsonDocument) -> LoadedSchema | None:
+    if not document.is_valid_json:
+        return None
+    return server.state.schemas.for_document(
+        match_paths(server, uri), document.value, server.state.root
+    )
+
+
+def compute(server: DsmServer, uri: str, document: JsonDocument) -> list[types.Diagnostic]:
+    diagnostics = [_diagnostic(p.range, p.message, "json-syntax") for p in document.syntax_problems]
+    if not document.is_valid_json:
+        return diagnostics
+    value = document.value
+    entry: EntryUri | None = None
+    if is_datastore_uri(uri):
+        try:
+            parsed = parse_uri(uri)
+            entry = parsed if isinstance(parsed, EntryUri) else None
+        except InvalidArgument as error:
+            return [*diagnostics, _diagnostic(document.full_range, error.message, "uri")]
+    if entry is not None:
+        diagnostics.extend(_entry_checks(document, entry))
+    schema = schema_for(server, uri, document)
+    if schema is not None:
+        diagnostics.extend(_schema_checks(document, schema))
+    if declared_metaschema(value) or normalise_url(uri) in server.state.schemas.schema_urls():
+        for problem in metaschema_problems(value):
+            span = document.range_of(problem.path)
+            diagnostics.append(_diagnostic(span, problem.message, "metaschema"))
+    return diagnostics
+
+
+def _entry_checks(document: JsonDocument, entry: EntryUri) -> list[types.Diagnostic]:
+    from ..model import EncodedValue
+
+    value = document.value
+    top = document.range_of(())
+    if entry.kind is StoreKind.ORDERED:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return [_diagnostic(top, "Ordered data stores hold integers only.", "roblox-value")]
+        if not INT64_MIN <= value <= INT64_MAX:
+            return [_diagnostic(top, "Ordered values must fit in int64.", "roblox-value")]
+        return []
+    found: list[types.Diagnostic] = []
+    size = EncodedValue.from_value(value).size
+    if size > MAX_VALUE_LENGTH:
+        found.append(
+            _diagnostic(
+                top,
+                f"Entry is {size:,} characters as compact JSON; Roblox's limit is "
+                f"{MAX_VALUE_LENGTH:,} ({size - MAX_VALUE_LENGTH:,} over): saving will fail.",
+                "entry-size",
+            )
+        )
+    elif size >= SIZE_WARNING_RATIO * MAX_VALUE_LENGTH:
+        found.append(
+            _diagnostic(
+                top,
+                f"Entry is {size:,} characters, {size / MAX_VALUE_LENGTH:.0%} of Roblox's "
+                f"{MAX_VALUE_LENGTH:,}-character limit.",
+                "entry-size",
+                warning=True,
+            )
+        )
+    for finding in roblox_findings(value):
+        span = document.range_of(finding.path, key=finding.on_key)
+        found.append(_diagnostic(span, finding.message, "roblox-value", warning=True))
+    return found
+
+
+def _schema_checks(document: JsonDocument, schema: LoadedSchema) -> list[types.Diagnostic]:
+    top = document.range_of(())
+    if schema.error is not None:
+        return [_diagnostic(top, schema.error, "schema-load", warning=True)]
+    try:
+        problems = schema.validate(document.value)
+    except InvalidArgument as error:
+        return [_diagnostic(top, error.message, "schema-load", warning=True)]
+    found = []
+    for problem in problems:
+        if problem.on_key and problem.message.startswith("Missing"):
+            span = _missing_property_range(document, problem.path)
+        else:
+            span = document.range_of(problem.path, key=problem.on_key)
+        found.append(_diagnostic(span, problem.message, "schema"))
+    return found
+
+
+def _missing_property_range(document: JsonDocument, path: tuple[str | int, ...]) -> Range:
+    """A missing property is reported on the key of the object lacking it (else its ``{``)."""
+    node = document.key_node_at_path(path) if path and isinstance(path[-1], str) else None
+    if node is not None:
+        return document.node_range(node)
+    target = document.node_at_path(path)
+    if target is None:
+        return document.range_of(path)
+    start = document.position_at(target.start_byte)
+    return Range(start, document.position_at(target.start_byte + 1))
+
+
+# ---- push / pull -------------------------------------------------------------------------
+
+
+class DiagnosticsRunner:
+    def __init__(self, server: DsmServer) -> None:
+        self.server = server
+        self.cache: dict[str, tuple[Any, list[types.Diagnostic]]] = {}
+        self.pending: dict[str, asyncio.Task[None]] = {}
+
+    def _key(self, uri: str, document: JsonDocument) -> Any:
+        schema = schema_for(self.server, uri, document) if document.is_valid_json else None
+        schema_version = schema.version if schema is not None else None
+        return (document.version, id(document), schema_version, self.server.generation)
+
+    def diagnostics(self, uri: str) -> list[types.Diagnostic]:
+        document = self.server.state.document(uri)
+        if document is None:
+            return []
+        key = self._key(uri, document)
+        cached = self.cache.get(uri)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        result = compute(self.server, uri, document)
+        self.cache[uri] = (key, result)
+        return result
+
+    def schedule(self, uri: str, *, delay: float | None = None) -> None:
+        """Push diagnostics after the debounce; a newer edit cancels this run."""
+        if self.server.client_pulls:
+            return
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        seconds = self.server.state.settings.debounce_ms / 1000 if delay is None else delay
+        self.pending[uri] = asyncio.ensure_future(self._push(uri, seconds))
+
+    async def _push(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        document = self.server.state.document(uri)
+        if document is None:
+            return
+        result = self.diagnostics(uri)
+        current = self.server.state.document(uri)
+        if current is not document:
+            return  # edited meanwhile: the newer run publishes
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=result, version=document.version)
+        )
+        self.pending.pop(uri, None)
+
+    def revalidate_all(self) -> None:
+        """Schemas or mappings changed: every open document may have new diagnostics."""
+        self.cache.clear()
+        if self.server.client_pulls:
+            if self.server.client_refreshes:
+                self.server.workspace_diagnostic_refresh(None)
+            return
+        for uri in list(self.server.open_uris):
+            self.schedule(uri, delay=0)
+
+    def clear(self, uri: str) -> None:
+        self.cache.pop(uri, None)
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+
+
+def path_of_uri(uri: str) -> Path | None:
+    return url_to_path(normalise_url(uri))
