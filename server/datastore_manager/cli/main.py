@@ -8,6 +8,7 @@ module name to :data:`COMMAND_MODULES` — one line.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,9 @@ from .context import CliState
 from .exit_codes import ExitCode, exit_code_for
 from .output import error_document, print_json, report_error
 
+#: Set to show the traceback of an unexpected error instead of one line.
+DEBUG_ENV_VAR = "DSM_DEBUG"
+
 #: Modules under ``cli/commands/``; each exposes ``COMMANDS: list[click.Command]``.
 COMMAND_MODULES: tuple[str, ...] = (
     "demo",
@@ -27,10 +31,47 @@ COMMAND_MODULES: tuple[str, ...] = (
     "entries",
     "ordered",
     "emulator",
+    "serve",
 )
 
 
+#: Commands whose module is not named after them (the others live in ``commands/<name>.py``).
+_MODULE_OF_COMMAND: dict[str, str] = {
+    name: "entries" for name in ("get", "set", "delete", "versions", "rollback", "increment")
+}
+
+
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command runs, so ``dsm get`` starts fast."""
+
+    _loaded: set[str]
+
+    def _load(self, module_name: str) -> None:
+        if module_name in self._loaded or module_name not in COMMAND_MODULES:
+            return
+        self._loaded.add(module_name)
+        module = importlib.import_module(f"{__package__}.commands.{module_name}")
+        for command in module.COMMANDS:
+            self.add_command(command)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load(_MODULE_OF_COMMAND.get(cmd_name, cmd_name))
+        if cmd_name not in self.commands:  # a module may hold commands of other names
+            for module_name in COMMAND_MODULES:
+                self._load(module_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module_name in COMMAND_MODULES:
+            self._load(module_name)
+        return super().list_commands(ctx)
+
+
+_LazyGroup._loaded = set()
+
+
 @click.group(
+    cls=_LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option(
@@ -45,16 +86,6 @@ COMMAND_MODULES: tuple[str, ...] = (
 def cli(ctx: click.Context, target: str | None, json_output: bool) -> None:
     """Work on your Roblox game's DataStores from the terminal."""
     ctx.obj = CliState(target=target, json_output=json_output)
-
-
-def _register_commands() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"{__package__}.commands.{name}")
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(error, error.message, args)
     except OSError as error:
         return _fail(error, f"{error.strerror or error}: {error.filename or ''}".strip(), args)
+    except Exception as error:  # a bug or an unreadable store: still one line, exit 1
+        if os.environ.get(DEBUG_ENV_VAR):
+            raise
+        message = f"{type(error).__name__}: {error} (set {DEBUG_ENV_VAR}=1 for a traceback)"
+        return _fail(error, message, args)
     return int(ExitCode.OK)
 
 
