@@ -45,4 +45,6 @@ def open_target(
             else "check the path"
         )
         raise NotFound(f"No {target.kind.value} store at {target.path}: {hint}.")
+    if is_file and target.path.is_dir():
+        raise InvalidArgument(f"{target.path} is a directory; give the path of a store file.")
     return open_backend(target)

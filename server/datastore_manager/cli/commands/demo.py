@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ...demo import create_demo
 from ..context import common_options, run, state
 from ..output import emit, table
 
@@ -18,6 +17,8 @@ from ..output import emit, table
 @common_options
 def demo(path: Path, seed: int | None) -> None:
     """Create a demo game's DataStores in a new SQLite file at PATH."""
+    from ...demo import create_demo  # imported here: only this command needs it
+
     cli = state()
     summary = run(create_demo(path) if seed is None else create_demo(path, seed=seed))
 
