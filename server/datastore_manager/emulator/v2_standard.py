@@ -298,7 +298,7 @@ async def _current_version(call: Call, store: str, key: str) -> str:
 
 async def delete_entry(call: Call) -> Response:
     await call.backend.delete_entry(call.params["store"], call.params["entry"], scope=_scope(call))
-    return json_response({})
+    return json_response({})  # OA's 200 has an empty content map; {} is the Empty message
 
 
 async def increment_entry(call: Call) -> Response:
