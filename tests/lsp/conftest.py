@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
+import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,21 +65,30 @@ async def seed(db: Path) -> None:
         await backend.create_ordered("Leaderboard", "Player_1", 100)
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "workspace"
-    root.mkdir()
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("seed") / "game.db"
     # Seeded on its own thread: pytest-lsp's fixture already runs an event loop here.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, seed(root / "game.db")).result()
+        pool.submit(asyncio.run, seed(db)).result()
+    return db
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, seeded_db: Path) -> Path:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    shutil.copy(seeded_db, root / "game.db")
     (root / "schemas").mkdir()
     (root / "schemas" / "player.schema.json").write_text(json.dumps(PLAYER_SCHEMA, indent=2))
     (root / "fixtures").mkdir()
     config = {
         "connections": {"local": {"target": "local:game.db"}},
         "schemas": [
-            {"fileMatch": ["local/PlayerData/*/*", "fixtures/*.json"],
-             "url": "./schemas/player.schema.json"}
+            {
+                "fileMatch": ["local/PlayerData/*/*", "fixtures/*.json"],
+                "url": "./schemas/player.schema.json",
+            }
         ],
     }
     (root / ".datastore-manager.json").write_text(json.dumps(config))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Generator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
+from pygls.protocol.language_server import lsp_method
 
 from .. import __name__ as _package
 from ..model.uris import EntryUri
@@ -34,6 +37,16 @@ class DsmProtocol(LanguageServerProtocol):
                 id=data["id"], method=method, jsonrpc=data["jsonrpc"], params=data.get("params")
             )
         return super().structure_message(data)
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(
+        self, params: types.ExecuteCommandParams
+    ) -> Generator[Any, Any, Any]:
+        """All commands get the whole params (pygls would drop the work-done token)."""
+        server = self._server
+        assert isinstance(server, DsmServer)
+        result = yield partial(commands.execute, server), (params,), None
+        return result
 
 
 class Progress:
@@ -242,16 +255,16 @@ def build() -> DsmServer:
         tab = ls.state.settings.tab_size
         return formatting.format_document(document, tab, ls.state.settings.sort_keys)
 
-    @server.feature(
-        types.WORKSPACE_EXECUTE_COMMAND,
-        types.ExecuteCommandOptions(commands=list(commands.COMMANDS), work_done_progress=True),
-    )
-    async def on_command(ls: DsmServer, params: types.ExecuteCommandParams) -> Any:
-        return await commands.execute(ls, params)
+    for name in commands.COMMANDS:  # advertised here, run by DsmProtocol
+        server.command(name)(_unreachable)
 
     for method in requests.HANDLERS:
         _register_request(server, method)
     return server
+
+
+def _unreachable(ls: DsmServer, *args: Any) -> None:
+    raise AssertionError("commands are dispatched by DsmProtocol")
 
 
 def _register_request(server: DsmServer, method: str) -> None:
