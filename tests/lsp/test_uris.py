@@ -1,0 +1,68 @@
+"""Round trips of the datastore:// scheme (docs/uri-scheme.md) for awkward names."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from datastore_manager.model import InvalidArgument, StoreKind
+from datastore_manager.model.uris import EntryUri, FolderUri, entry_uri, parse_uri
+
+NAMES = ["a/b", "50%", "#x", "a?b", "with space", "ünï😀", "a:b", "%2F", "k.json", "..", "~"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_round_trip_awkward_names(name: str) -> None:
+    uri = entry_uri("prod", name, name, scope=name)
+    assert parse_uri(str(uri)) == uri
+    assert parse_uri(str(uri.at_version("08D.01"))) == uri.at_version("08D.01")
+    ordered = entry_uri("prod", name, name, scope=name, kind=StoreKind.ORDERED)
+    assert parse_uri(str(ordered)) == ordered
+
+
+@given(st.text(min_size=1, max_size=50), st.text(min_size=1, max_size=50))
+def test_round_trip_any_text(store: str, key: str) -> None:
+    uri = entry_uri("c", store, key)
+    assert parse_uri(str(uri)) == uri
+
+
+def _vscode_like(text: str) -> str:
+    """Decode the path once and re-encode it (keeping '/'), as VS Code's Uri does."""
+    head, _, path = text.partition("://")
+    authority, _, rest = path.partition("/")
+    return f"{head}://{authority}/" + quote(unquote(rest), safe="/")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_survives_decode_and_reencode(name: str) -> None:
+    uri = entry_uri("prod", name, name)
+    assert parse_uri(_vscode_like(str(uri))) == uri
+
+
+def test_forms() -> None:
+    assert str(entry_uri("prod", "PlayerData", "Player_1")) == (
+        "datastore://prod/PlayerData/global/Player_1.json"
+    )
+    assert parse_uri("datastore://prod/S") == FolderUri("prod", "S")
+    assert parse_uri("datastore://prod/%3Aordered/S") == FolderUri(
+        "prod", "S", kind=StoreKind.ORDERED
+    )
+    assert isinstance(parse_uri("datastore://prod/S/global/k.json"), EntryUri)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "file:///x.json",
+        "datastore://Bad Name/S/g/k.json",
+        "datastore://p/S/g/k.json?x=1",
+        "datastore://p/a/b/c/d.json",
+        "datastore://p/%3Aordered/S/g/k.json?version=1",
+    ],
+)
+def test_bad_uris_say_what_is_wrong(bad: str) -> None:
+    with pytest.raises(InvalidArgument):
+        parse_uri(bad)
