@@ -152,7 +152,10 @@ async def latest_version(
     backend: DataStoreBackend, store: str, key: str, *, scope: str = DEFAULT_SCOPE
 ) -> VersionInfo | None:
     """The newest version (possibly a tombstone), or None when the key was never written."""
-    page = await list_versions(backend, store, key, scope=scope, descending=True, limit=1)
+    try:
+        page = await list_versions(backend, store, key, scope=scope, descending=True, limit=1)
+    except EntryNotFound:  # backends may refuse to list the versions of an unknown key
+        return None
     return page.items[0] if page.items else None
 
 
