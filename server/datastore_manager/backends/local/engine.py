@@ -641,6 +641,8 @@ class LocalEngine:
         size = limits.page_size(limit, limits.LIST_ORDERED_PAGE)
         low = limits.INT64_MIN if min_value is None else check.check_int64("min_value", min_value)
         high = limits.INT64_MAX if max_value is None else check.check_int64("max_value", max_value)
+        if low > high:  # engine error 107 MinMaxOrderInvalid
+            raise InvalidArgument(f"min_value {low} is greater than max_value {high}.")
         query = fingerprint("ordered", store, scope, descending, low, high)
         position = decode_cursor(cursor, query) if cursor else None
         with self._read():
