@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 import click
 
 from ..backends import DataStoreBackend
-from ..services.connections import open_target
+from ..services.connections import open_target, resolve_target
+from .safety import open_guarded, safety_options
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,7 +33,8 @@ class CliState:
 
         ``create`` lets a write create a local store file that does not exist yet.
         """
-        return open_target(self.target, create=create)
+        target = str(resolve_target(self.target))
+        return open_guarded(target, lambda: open_target(self.target, create=create))
 
 
 def state(ctx: click.Context | None = None) -> CliState:
@@ -55,6 +57,7 @@ def _set_target(ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 def common_options(command: F) -> F:
     """Add ``--json`` and ``--target`` to a command (merged into the shared :class:`CliState`)."""
+    command = safety_options(command)  # --role --identity --reason --force --yes --reveal
     command = click.option(
         "--json",
         "json_output",

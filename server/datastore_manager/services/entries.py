@@ -44,6 +44,8 @@ from ..model.validation import (
     encode_checked_value,
 )
 from ..model.values import Entry
+from . import guard
+from .guard import WriteTicket
 
 
 class Keep(Enum):
@@ -187,20 +189,22 @@ async def write_entry(
     encode_checked_value(value)  # fail on the limit before any read
     new_attributes = None if attributes is KEEP else check_attributes(attributes)
     new_user_ids = None if user_ids is KEEP else check_user_ids(user_ids)
-    _before_write(backend, "set", store, key, scope)
+    ticket = await _before_write(backend, "set", store, key, scope)
     keeps_metadata = new_attributes is None or new_user_ids is None
 
     if precondition.kind == "absent" or not keeps_metadata:
         # Nothing to carry over: an exclusive create has no current metadata.
-        return await backend.set_entry(
-            store,
-            key,
-            value,
-            scope=scope,
-            match_version=precondition.version,
-            exclusive_create=precondition.kind == "absent",
-            attributes=new_attributes or {},
-            user_ids=new_user_ids or (),
+        return await ticket.run(
+            backend.set_entry(
+                store,
+                key,
+                value,
+                scope=scope,
+                match_version=precondition.version,
+                exclusive_create=precondition.kind == "absent",
+                attributes=new_attributes or {},
+                user_ids=new_user_ids or (),
+            )
         )
 
     attempts = 1 if precondition.kind == "match" else UNCONDITIONAL_WRITE_ATTEMPTS
@@ -209,15 +213,17 @@ async def write_entry(
         if precondition.kind == "match" and current.version != precondition.version:
             raise _lost(store, key, precondition, current.version)
         try:
-            return await backend.set_entry(
-                store,
-                key,
-                value,
-                scope=scope,
-                match_version=current.version,
-                exclusive_create=current.version is None,
-                attributes=current.attributes if new_attributes is None else new_attributes,
-                user_ids=current.user_ids if new_user_ids is None else new_user_ids,
+            return await ticket.run(
+                backend.set_entry(
+                    store,
+                    key,
+                    value,
+                    scope=scope,
+                    match_version=current.version,
+                    exclusive_create=current.version is None,
+                    attributes=current.attributes if new_attributes is None else new_attributes,
+                    user_ids=current.user_ids if new_user_ids is None else new_user_ids,
+                )
             )
         except PreconditionFailed:
             if attempt == attempts:
@@ -240,8 +246,10 @@ async def delete_entry(
     if precondition.kind == "absent":
         raise InvalidArgument("A delete cannot require the entry not to exist.")
     _check_names(store, key, scope)
-    _before_write(backend, "delete", store, key, scope)
-    return await backend.delete_entry(store, key, scope=scope, match_version=precondition.version)
+    ticket = await _before_write(backend, "delete", store, key, scope)
+    return await ticket.run(
+        backend.delete_entry(store, key, scope=scope, match_version=precondition.version)
+    )
 
 
 async def increment_entry(
@@ -263,13 +271,15 @@ async def increment_entry(
     by = check_int64("The increment", by)
     new_attributes = None if attributes is KEEP else check_attributes(attributes)
     new_user_ids = None if user_ids is KEEP else check_user_ids(user_ids)
-    _before_write(backend, "increment", store, key, scope)
+    ticket = await _before_write(backend, "increment", store, key, scope)
     if new_attributes is None or new_user_ids is None:
         current = await _current_state(backend, store, key, scope)
         new_attributes = current.attributes if new_attributes is None else new_attributes
         new_user_ids = current.user_ids if new_user_ids is None else new_user_ids
-    return await backend.increment_entry(
-        store, key, by, scope=scope, attributes=new_attributes, user_ids=new_user_ids
+    return await ticket.run(
+        backend.increment_entry(
+            store, key, by, scope=scope, attributes=new_attributes, user_ids=new_user_ids
+        )
     )
 
 
@@ -331,11 +341,11 @@ async def set_ordered(
     """
     _check_ordered_names(store, key, scope)
     value = check_int64("An ordered value", value)
-    _before_write(backend, "ordered.set", store, key, scope)
+    ticket = await _before_write(backend, "ordered.set", store, key, scope)
     if precondition == "must_not_exist":
-        return await backend.create_ordered(store, key, value, scope=scope)
-    return await backend.update_ordered(
-        store, key, value, scope=scope, allow_missing=precondition == "none"
+        return await ticket.run(backend.create_ordered(store, key, value, scope=scope))
+    return await ticket.run(
+        backend.update_ordered(store, key, value, scope=scope, allow_missing=precondition == "none")
     )
 
 
@@ -345,8 +355,8 @@ async def increment_ordered(
     """Atomically add ``amount`` to an ordered entry (created when missing)."""
     _check_ordered_names(store, key, scope)
     amount = check_int64("The increment", amount)
-    _before_write(backend, "ordered.increment", store, key, scope)
-    return await backend.increment_ordered(store, key, amount, scope=scope)
+    ticket = await _before_write(backend, "ordered.increment", store, key, scope)
+    return await ticket.run(backend.increment_ordered(store, key, amount, scope=scope))
 
 
 async def delete_ordered(
@@ -354,8 +364,8 @@ async def delete_ordered(
 ) -> None:
     """Delete an ordered entry for good; EntryNotFound when missing."""
     _check_ordered_names(store, key, scope)
-    _before_write(backend, "ordered.delete", store, key, scope)
-    await backend.delete_ordered(store, key, scope=scope)
+    ticket = await _before_write(backend, "ordered.delete", store, key, scope)
+    await ticket.run(backend.delete_ordered(store, key, scope=scope))
 
 
 # ---- internals ---------------------------------------------------------------------------
@@ -394,15 +404,17 @@ def _lost(
     )
 
 
-def _before_write(
+async def _before_write(
     backend: DataStoreBackend, operation: str, store: str, key: str, scope: str
-) -> None:
-    """The hook every write passes (roles, session-lock guard and audit attach here)."""
+) -> WriteTicket:
+    """The hook every write passes: read-only targets, then the safety gate (roles, protected
+    connections, session-lock guard); the returned ticket runs the write and audits it."""
     if backend.read_only:
         raise ReadOnly(
             f"Cannot {operation} {store}/{key}: this target is read-only (a snapshot); "
             "restore it into a writable target first."
         )
+    return await guard.before_write(backend, operation, store, key, scope)
 
 
 def _check_names(store: str, key: str, scope: str) -> None:

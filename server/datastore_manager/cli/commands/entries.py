@@ -23,6 +23,7 @@ from ..arguments import (
 from ..context import common_options, run, state
 from ..output import Render, emit, print_value, table
 from ..paging import collect, paging_options
+from ..safety import display_value
 
 
 def _entry_document(entry: Entry) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def _version_document(store: str, scope: str, key: str, info: VersionInfo) -> di
 
 def _render_entry(entry: Entry) -> Render:
     def render(console: Console) -> None:
-        print_value(console, entry.value)
+        print_value(console, display_value(entry))  # sensitive parts masked unless --reveal
         rows = [
             ("Entry", f"{entry.store}/{entry.scope}/{entry.key}"),
             ("Version", entry.version),
