@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from . import limits
 from .errors import InvalidArgument, InvalidName, LimitExceeded
@@ -121,3 +122,20 @@ def check_int64(what: str, number: object) -> int:
     if not limits.INT64_MIN <= number <= limits.INT64_MAX:
         raise InvalidArgument(f"{what} {number} is outside the int64 range Roblox accepts.")
     return number
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def check_as_of(moment: datetime, now: datetime) -> datetime:
+    """A revision-at-time selector: after the Unix epoch, at most 10 minutes ahead (OA)."""
+    if moment.tzinfo is None:
+        raise InvalidArgument(f"Time {moment.isoformat()} has no UTC offset.")
+    if moment <= _EPOCH:
+        raise InvalidArgument(f"Time {moment.isoformat()} must be after the Unix epoch.")
+    if moment > now + limits.MAX_FUTURE_TIMESTAMP:
+        minutes = int(limits.MAX_FUTURE_TIMESTAMP.total_seconds() // 60)
+        raise InvalidArgument(
+            f"Time {moment.isoformat()} is more than {minutes} minutes in the future."
+        )
+    return moment

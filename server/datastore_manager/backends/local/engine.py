@@ -296,6 +296,8 @@ class LocalEngine:
         check.check_scope(scope)
         if version is not None and as_of is not None:
             raise InvalidArgument("Give either a version or a time (as_of), not both.")
+        if as_of is not None:
+            check.check_as_of(as_of, self._clock())
         where = entry_label(store, scope, key)
         with self._read():
             store_id = self._readable_store(StoreKind.STANDARD, store)
