@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ...model import parse_time
+from ...model import InvalidArgument, parse_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class AuditFilter:
         if self.since is not None:
             try:
                 return parse_time(str(record.get("time", ""))) >= self.since
-            except ValueError:  # InvalidArgument: a damaged time never matches a --since
+            except InvalidArgument:  # a missing/damaged time never matches a --since
                 return False
         return True
 
