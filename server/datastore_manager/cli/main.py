@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "emulator",
     "serve",
     "audit",
+    "erase_user",
 )
 
 
