@@ -1,0 +1,194 @@
+"""``dsm restore``: put an archive's entries back into a target with conditional writes.
+
+Entries are processed in archive order, in batches; after each batch the last archive row
+done is saved to a checkpoint file, so ``--resume`` skips what was done. An entry written just
+before a crash is re-read on resume and found ``unchanged``: nothing is ever written twice.
+A dry run reads the target and writes nothing (not even the checkpoint).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from ...backends import DataStoreBackend
+from ...model import EntryNotFound, OrderedEntry, parse_time
+from .. import entries
+from ..archive import ArchiveReader
+from ..archive.reader import ArchivedEntry
+from .apply import ConflictFound, Incoming, OnConflict, Outcome, apply, classify, diff_text
+from .base import Job
+from .state import load_state, save_state
+
+DEFAULT_BATCH = 64
+DEFAULT_WORKERS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreOptions:
+    archive: Path
+    stores: str = "*"
+    dry_run: bool = False
+    on_conflict: OnConflict = "skip"
+    resume: bool = False
+    state_file: Path | None = None  # default: <archive>.restore-state.json
+    diffs: int = 0  # dry run: collect up to this many per-entry diffs
+    batch: int = DEFAULT_BATCH
+    workers: int = DEFAULT_WORKERS
+
+
+class RestoreJob(Job):
+    kind = "restore"
+
+    def __init__(self, backend: DataStoreBackend, target: str, options: RestoreOptions) -> None:
+        super().__init__(backend)
+        self.backend = backend
+        self.target = target
+        self.options = options
+        self._slots = asyncio.Semaphore(max(1, options.workers))
+        self._diffs: list[dict[str, Any]] = []
+
+    @property
+    def state_file(self) -> Path:
+        archive = self.options.archive
+        return self.options.state_file or archive.with_name(archive.name + ".restore-state.json")
+
+    async def _run(self) -> dict[str, Any]:
+        reader = ArchiveReader(self.options.archive)
+        try:
+            return await self._restore(reader)
+        finally:
+            reader.close()
+
+    async def _restore(self, reader: ArchiveReader) -> dict[str, Any]:
+        options = self.options
+        started = reader.manifest.get("startedAt")
+        captured_at = parse_time(started) if started else None
+        identity = {"archive": str(options.archive.resolve()), "startedAt": started}
+        identity |= {"target": self.target, "stores": options.stores}
+        saved = (
+            load_state(self.state_file, job=self.kind, identity=identity)
+            if options.resume and not options.dry_run
+            else {}
+        )
+        after_id = int(saved.get("lastRowId", 0))
+        self.counts.update({k: int(v) for k, v in saved.get("counts", {}).items()})
+        self.total = reader.count_entries(options.stores)
+        self.done = int(saved.get("done", 0))
+
+        if options.on_conflict == "fail" and not options.dry_run:
+            # "fail" must change nothing: find conflicts with a read-only pass first.
+            self.phase = "checking"
+            conflicts = await self._first_conflict(reader, captured_at, after_id)
+            if conflicts is not None:
+                raise ConflictFound(
+                    f"{conflicts} was changed in the target after the backup was taken; nothing "
+                    "was written. Re-run with --on-conflict skip or overwrite.",
+                    key=conflicts,
+                )
+
+        self.phase = "planning" if options.dry_run else "restoring"
+        source = reader.entries(options.stores, after_id=after_id)
+        while batch := list(islice(source, options.batch)):
+            await asyncio.gather(*(self._one(entry, captured_at) for entry in batch))
+            self.done += len(batch)
+            if not options.dry_run:
+                state: dict[str, Any] = {"lastRowId": batch[-1].row_id, "done": self.done}
+                state["counts"] = dict(self.counts)
+                save_state(self.state_file, job=self.kind, identity=identity, state=state)
+            self.emit()
+            self.checkpoint_reached()
+        if not saved.get("orderedDone"):
+            for ordered in reader.ordered_entries(options.stores):
+                await self._ordered(ordered)
+        if not options.dry_run:
+            final: dict[str, Any] = {"lastRowId": 2**62, "done": self.done, "orderedDone": True}
+            final["counts"] = dict(self.counts)
+            save_state(self.state_file, job=self.kind, identity=identity, state=final)
+        details: dict[str, Any] = {"archive": str(options.archive), "target": self.target}
+        details["dryRun"] = options.dry_run
+        if options.dry_run:
+            details["diffs"] = self._diffs
+        return details
+
+    async def _first_conflict(
+        self, reader: ArchiveReader, captured_at: Any, after_id: int
+    ) -> str | None:
+        for entry in reader.entries(self.options.stores, after_id=after_id):
+            incoming = _incoming(entry, captured_at)
+            if (await classify(self.backend, incoming)).outcome is Outcome.CONFLICTING:
+                return incoming.label
+        return None
+
+    async def _one(self, entry: ArchivedEntry, captured_at: Any) -> None:
+        async with self._slots:
+            incoming = _incoming(entry, captured_at)
+            self.counts["processed"] += 1
+            if self.options.dry_run:
+                plan = await classify(self.backend, incoming)
+                self.counts[plan.outcome.value] += 1
+                wanted = plan.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.CONFLICTING)
+                if wanted and len(self._diffs) < self.options.diffs:
+                    self._diffs.append(
+                        {
+                            "entry": incoming.label,
+                            "outcome": plan.outcome.value,
+                            "diff": diff_text(incoming, plan.current),
+                        }
+                    )
+                return
+            applied = await apply(self.backend, incoming, self.options.on_conflict)
+            self.counts[applied.plan.outcome.value] += 1
+            if applied.written:
+                self.counts["written"] += 1
+            if applied.skipped:
+                self.counts["skippedConflicts"] += 1
+
+    async def _ordered(self, wanted: OrderedEntry) -> None:
+        """Ordered entries have no versions or times: any difference counts as a conflict."""
+        self.counts["processed"] += 1
+        try:
+            current: int | None = (
+                await self.backend.get_ordered(wanted.store, wanted.key, scope=wanted.scope)
+            ).value
+        except EntryNotFound:
+            current = None
+        outcome = (
+            Outcome.NEW
+            if current is None
+            else Outcome.UNCHANGED
+            if current == wanted.value
+            else Outcome.CONFLICTING
+        )
+        self.counts[f"ordered.{outcome.value}"] += 1
+        write = outcome is Outcome.NEW or (
+            outcome is Outcome.CONFLICTING and self.options.on_conflict == "overwrite"
+        )
+        if self.options.dry_run or not write:
+            return
+        await entries.set_ordered(
+            self.backend,
+            wanted.store,
+            wanted.key,
+            wanted.value,
+            scope=wanted.scope,
+            precondition="must_not_exist" if current is None else "must_exist",
+        )
+        self.counts["written"] += 1
+
+
+def _incoming(entry: ArchivedEntry, captured_at: Any) -> Incoming:
+    assert entry.text is not None  # deleted entries are not listed
+    return Incoming(
+        entry.store,
+        entry.scope,
+        entry.key,
+        entry.text,
+        entry.md5,
+        entry.attributes,
+        entry.user_ids,
+        captured_at,
+    )
