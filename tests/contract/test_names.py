@@ -1,6 +1,8 @@
 """Awkward names (unicode, ``/``, ``%``, ``#``, ``?``, ``@``, spaces, emoji) survive every path.
 
 These matter most for HTTP backends, where names travel in URLs: a missed escape shows up here.
+``..`` is left out: Roblox refuses it in URL path segments (FACTS §10), so such entries are
+unreachable over Open Cloud whatever the client does.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ AWKWARD_NAMES = [
     pytest.param("a+b=c;d,e", id="plus-equals-semicolon"),
     pytest.param("ünïcödé 日本語", id="unicode"),
     pytest.param("🎮🔥 emoji", id="emoji"),
-    pytest.param("..", id="dot-dot"),
     pytest.param('quote"back\\slash', id="quote-backslash"),
 ]
 
@@ -46,10 +47,13 @@ async def test_awkward_store_scope_and_key_names_round_trip(
     assert await all_store_names(backend) == [name]
     assert await all_key_names(backend, name, scope=name) == [name]
     assert await all_key_names(backend, name) == ["plain"]
-    listed = await collect(
-        lambda cursor: backend.list_keys(name, all_scopes=True, prefix=f"{name}/", cursor=cursor)
-    )
-    assert listed == [KeyInfo(name, name)]
+    if "/" not in name:  # AllScopes addresses entries as "scope/key": a "/" in a scope is ambiguous
+        listed = await collect(
+            lambda cursor: backend.list_keys(
+                name, all_scopes=True, prefix=f"{name}/", cursor=cursor
+            )
+        )
+        assert listed == [KeyInfo(name, name)]
     assert (await backend.increment_entry(name, f"{name}#n", 2, scope=name)).value == 2
 
     await backend.delete_entry(name, name, scope=name)
