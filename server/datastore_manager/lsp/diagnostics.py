@@ -7,6 +7,9 @@ Computed once per (document version, schema version) and cached; pushed after a 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,10 +70,15 @@ def schema_for(server: DsmServer, uri: str, document: JsonDocument) -> LoadedSch
     )
 
 
-def compute(server: DsmServer, uri: str, document: JsonDocument) -> list[types.Diagnostic]:
+def compute(
+    server: DsmServer, uri: str, document: JsonDocument, check: Callable[[], None] = lambda: None
+) -> list[types.Diagnostic]:
+    """Every diagnostic of ``document``; ``check`` runs between stages (it raises to stop a
+    run that became stale)."""
     diagnostics = [_diagnostic(p.range, p.message, "json-syntax") for p in document.syntax_problems]
     if not document.is_valid_json:
         return diagnostics
+    check()
     value = document.value
     entry: EntryUri | None = None
     if is_datastore_uri(uri):
@@ -81,9 +89,11 @@ def compute(server: DsmServer, uri: str, document: JsonDocument) -> list[types.D
             return [*diagnostics, _diagnostic(document.full_range, error.message, "uri")]
     if entry is not None:
         diagnostics.extend(_entry_checks(document, entry))
+        check()
     schema = schema_for(server, uri, document)
     if schema is not None:
         diagnostics.extend(_schema_checks(document, schema))
+        check()
     if declared_metaschema(value) or normalise_url(uri) in server.state.schemas.schema_urls():
         for problem in metaschema_problems(value):
             span = document.range_of(problem.path)
@@ -103,7 +113,7 @@ def _entry_checks(document: JsonDocument, entry: EntryUri) -> list[types.Diagnos
             return [_diagnostic(top, "Ordered values must fit in int64.", "roblox-value")]
         return []
     found: list[types.Diagnostic] = []
-    size = EncodedValue.from_value(value).size
+    size = _compact_size(document, EncodedValue)
     if size > MAX_VALUE_LENGTH:
         found.append(
             _diagnostic(
@@ -123,10 +133,24 @@ def _entry_checks(document: JsonDocument, entry: EntryUri) -> list[types.Diagnos
                 warning=True,
             )
         )
-    for finding in roblox_findings(value):
+    for finding in roblox_findings(value, text=document.text):
         span = document.range_of(finding.path, key=finding.on_key)
         found.append(_diagnostic(span, finding.message, "roblox-value", warning=True))
     return found
+
+
+_EXPONENT = re.compile(r"[0-9][eE]")
+
+
+def _compact_size(document: JsonDocument, encoded: Any) -> int:
+    """Characters of the value as compact JSON (what Roblox counts). The text's own length
+    bounds it unless a number has an exponent (1e5 → 100000.0), so a text clearly under the
+    warning threshold skips encoding the value."""
+    text = document.text
+    if len(text) < SIZE_WARNING_RATIO * MAX_VALUE_LENGTH and not _EXPONENT.search(text):
+        return len(text)  # an upper bound: below the threshold either way
+    size: int = encoded.from_value(document.value).size
+    return size
 
 
 def _schema_checks(document: JsonDocument, schema: LoadedSchema) -> list[types.Diagnostic]:
@@ -149,40 +173,93 @@ def _schema_checks(document: JsonDocument, schema: LoadedSchema) -> list[types.D
 
 def _missing_property_range(document: JsonDocument, path: tuple[str | int, ...]) -> Range:
     """A missing property is reported on the key of the object lacking it (else its ``{``)."""
-    node = document.key_node_at_path(path) if path and isinstance(path[-1], str) else None
-    if node is not None:
-        return document.node_range(node)
-    target = document.node_at_path(path)
-    if target is None:
-        return document.range_of(path)
-    start = document.position_at(target.start_byte)
-    return Range(start, document.position_at(target.start_byte + 1))
+    return document.property_owner_range(path)
 
 
 # ---- push / pull -------------------------------------------------------------------------
 
 
+Computed = tuple[Any, list[types.Diagnostic]]  # (cache key, diagnostics)
+
+
+class Stale(Exception):
+    """The document changed while its diagnostics were being computed."""
+
+
 class DiagnosticsRunner:
+    """Computes diagnostics on one worker thread (parsing and validating a multi-MB entry must
+    not block the event loop), once per (document version, schema version, settings
+    generation). A run whose document was replaced stops at its next stage; pushes are
+    debounced and a newer edit cancels the pending push."""
+
     def __init__(self, server: DsmServer) -> None:
         self.server = server
-        self.cache: dict[str, tuple[Any, list[types.Diagnostic]]] = {}
+        self.cache: dict[str, tuple[Any, JsonDocument, list[types.Diagnostic]]] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.running: dict[str, tuple[JsonDocument, int, asyncio.Future[Computed]]] = {}
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="dsm-diagnostics")
 
     def _key(self, uri: str, document: JsonDocument) -> Any:
         schema = schema_for(self.server, uri, document) if document.is_valid_json else None
         schema_version = schema.version if schema is not None else None
-        return (document.version, id(document), schema_version, self.server.generation)
+        return (schema_version, self.server.generation)
 
-    def diagnostics(self, uri: str) -> list[types.Diagnostic]:
+    def cached(self, uri: str, document: JsonDocument) -> list[types.Diagnostic] | None:
+        """The cached result for this very document, if schemas and settings are unchanged
+        (checking that costs no parse: the document was parsed when the result was made)."""
+        entry = self.cache.get(uri)
+        if entry is None or entry[1] is not document:
+            return None
+        return entry[2] if entry[0] == self._key(uri, document) else None
+
+    def _compute(self, uri: str, document: JsonDocument) -> Computed:
+        """On the worker thread."""
+
+        def check() -> None:
+            if self.server.state.document(uri) is not document:
+                raise Stale(uri)
+
+        check()
+        result = compute(self.server, uri, document, check)
+        return self._key(uri, document), result
+
+    async def diagnostics_async(self, uri: str) -> list[types.Diagnostic]:
+        """The current document's diagnostics, computed off the event loop. Raises
+        :class:`Stale` when the document changed meanwhile."""
         document = self.server.state.document(uri)
         if document is None:
             return []
-        key = self._key(uri, document)
-        cached = self.cache.get(uri)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        result = compute(self.server, uri, document)
-        self.cache[uri] = (key, result)
+        hit = self.cached(uri, document)
+        if hit is not None:
+            return hit
+        generation = self.server.generation
+        running = self.running.get(uri)
+        if running is not None and running[0] is document and running[1] == generation:
+            future = running[2]
+        else:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(self.executor, self._compute, uri, document)
+            self.running[uri] = (document, generation, future)
+        try:
+            key, result = await asyncio.shield(future)
+        finally:
+            current = self.running.get(uri)
+            if current is not None and current[2] is future and future.done():
+                del self.running[uri]
+        if self.server.state.document(uri) is document and generation == self.server.generation:
+            self.cache[uri] = (key, document, result)
+        return result
+
+    def diagnostics(self, uri: str) -> list[types.Diagnostic]:
+        """Synchronous (tests, tools): on the calling thread."""
+        document = self.server.state.document(uri)
+        if document is None:
+            return []
+        hit = self.cached(uri, document)
+        if hit is not None:
+            return hit
+        key, result = self._compute(uri, document)
+        self.cache[uri] = (key, document, result)
         return result
 
     def schedule(self, uri: str, *, delay: float | None = None) -> None:
@@ -201,14 +278,17 @@ class DiagnosticsRunner:
         document = self.server.state.document(uri)
         if document is None:
             return
-        result = self.diagnostics(uri)
-        current = self.server.state.document(uri)
-        if current is not document:
+        try:
+            result = await self.diagnostics_async(uri)
+        except Stale:
             return  # edited meanwhile: the newer run publishes
+        if self.server.state.document(uri) is not document:
+            return
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=result, version=document.version)
         )
-        self.pending.pop(uri, None)
+        if self.pending.get(uri) is asyncio.current_task():
+            self.pending.pop(uri, None)
 
     def revalidate_all(self) -> None:
         """Schemas or mappings changed: every open document may have new diagnostics."""

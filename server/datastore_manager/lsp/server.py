@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Generator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
@@ -37,6 +39,15 @@ class DsmProtocol(LanguageServerProtocol):
                 id=data["id"], method=method, jsonrpc=data["jsonrpc"], params=data.get("params")
             )
         return super().structure_message(data)
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, Any]:
+        """Positions are always UTF-16 (services/documents computes them so), whatever the
+        client prefers; this also keeps the answer equal to ``initialize_result.json``."""
+        if params.capabilities.general is not None:
+            params.capabilities.general.position_encodings = None
+        result = yield from super().lsp_initialize(params)
+        return result
 
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(
@@ -191,10 +202,17 @@ def build() -> DsmServer:
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(inter_file_dependencies=True, workspace_diagnostics=False),
     )
-    def pull_diagnostics(
+    async def pull_diagnostics(
         ls: DsmServer, params: types.DocumentDiagnosticParams
     ) -> types.RelatedFullDocumentDiagnosticReport:
-        items = ls.runner.diagnostics(params.text_document.uri)
+        try:
+            items = await ls.runner.diagnostics_async(params.text_document.uri)
+        except diagnostics.Stale:
+            raise JsonRpcException(  # the client asks again for the new version
+                message="The document changed; diagnostics are being recomputed.",
+                code=types.LSPErrorCodes.ServerCancelled,
+                data=types.DiagnosticServerCancellationData(retrigger_request=True),
+            ) from None
         return types.RelatedFullDocumentDiagnosticReport(items=items)
 
     # ---- language features ----------------------------------------------------------
@@ -271,6 +289,24 @@ def _register_request(server: DsmServer, method: str) -> None:
     @server.feature(method)
     async def handle(ls: DsmServer, params: Any) -> Any:
         return await requests.dispatch(ls, method, params)
+
+
+def initialize_result(server: DsmServer) -> Any:
+    """What pygls answers to ``initialize`` (client-independent for our features), as JSON."""
+    from pygls.capabilities import ServerCapabilitiesBuilder
+
+    manager = server.protocol.fm
+    capabilities = ServerCapabilitiesBuilder(
+        types.ClientCapabilities(),
+        set({**manager.features, **manager.builtin_features}.keys()),
+        manager.feature_options,
+        list(manager.commands.keys()),
+        server._text_document_sync_kind,
+        server._notebook_document_sync,
+        types.PositionEncodingKind.Utf16,
+    ).build()  # type: ignore[no-untyped-call]
+    result = types.InitializeResult(capabilities, types.ServerInfo(NAME, VERSION))
+    return json.loads(json.dumps(result, default=server.protocol._serialize_message))
 
 
 def run(tcp: tuple[str, int] | None = None) -> None:

@@ -1,8 +1,12 @@
 """JSON documents parsed once per version, with offsets: JSON path → range, position → path.
 
-The syntax tree comes from tree-sitter's JSON grammar (C, incremental, keeps going after an
-error), the value from the standard library's C decoder. Both are computed lazily and at most
-once per document version; the language server keeps one :class:`JsonDocument` per version.
+The value comes from the standard library's C decoder. Ranges of values in valid JSON come from
+the same decoder's C scanner, walking only the path asked for (skipping siblings at C speed), so
+a 6 MB entry needs no syntax tree to place its diagnostics. The syntax tree (tree-sitter's JSON
+grammar: C, keeps going after an error) is built only for invalid JSON and for editor features
+that work on nodes (hover, completion, symbols, folding, selection). Everything is lazy and
+computed at most once per document version; the language server keeps one
+:class:`JsonDocument` per version.
 
 Positions are LSP's: zero-based line and UTF-16 code-unit column.
 """
@@ -11,9 +15,12 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from json.scanner import make_scanner
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -68,8 +75,15 @@ class JsonDocument:
     def __init__(self, text: str, version: int | None = None) -> None:
         self.text = text
         self.version = version
-        self.data = text.encode("utf-8", "surrogatepass")
-        self.is_ascii = len(self.data) == len(text)
+
+    @cached_property
+    def data(self) -> bytes:
+        """The UTF-8 bytes (tree-sitter offsets are byte offsets)."""
+        return self.text.encode("utf-8", "surrogatepass")
+
+    @cached_property
+    def is_ascii(self) -> bool:
+        return self.text.isascii()
 
     # ---- parsing ----------------------------------------------------------------------
 
@@ -159,6 +173,19 @@ class JsonDocument:
         prefix = units.decode("utf-16-le", "surrogatepass")
         return start + len(prefix.encode("utf-8", "surrogatepass"))
 
+    def position_at_char(self, index: int) -> Position:
+        """Character (code point) index into :attr:`text` → LSP position; no line table."""
+        text = self.text
+        line = text.count("\n", 0, index)
+        start = text.rfind("\n", 0, index) + 1
+        if self.is_ascii:
+            return Position(line, index - start)
+        units = len(text[start:index].encode("utf-16-le", "surrogatepass")) // 2
+        return Position(line, units)
+
+    def _char_range(self, span: tuple[int, int]) -> Range:
+        return Range(self.position_at_char(span[0]), self.position_at_char(span[1]))
+
     def node_range(self, node: Node) -> Range:
         return Range(self.position_at(node.start_byte), self.position_at(node.end_byte))
 
@@ -192,6 +219,17 @@ class JsonDocument:
     def range_of(self, path: Sequence[str | int], *, key: bool = False) -> Range:
         """The range of the value at ``path`` (its key's with ``key``); the nearest existing
         ancestor when the path is not in the text."""
+        if self.is_valid_json:
+            steps = list(path)
+            while True:
+                found = locate(self.text, steps)
+                if found is not None:
+                    key_span, value_span = found
+                    use_key = key and key_span is not None and len(steps) == len(path)
+                    return self._char_range(key_span if use_key and key_span else value_span)
+                if not steps:
+                    return self.full_range
+                steps.pop()
         node = self.key_node_at_path(path) if key else None
         if node is None:
             node = self.node_at_path(path)
@@ -200,6 +238,26 @@ class JsonDocument:
             steps.pop()
             node = self.node_at_path(steps)
         return self.node_range(node) if node is not None else self.full_range
+
+    def property_owner_range(self, path: Sequence[str | int]) -> Range:
+        """Where a property missing from the object at ``path`` is reported: the object's own
+        key when it has one, else its ``{``."""
+        if self.is_valid_json:
+            found = locate(self.text, path)
+            if found is not None:
+                key_span, value_span = found
+                if key_span is not None:
+                    return self._char_range(key_span)
+                return self._char_range((value_span[0], value_span[0] + 1))
+            return self.range_of(path)
+        node = self.key_node_at_path(path) if path and isinstance(path[-1], str) else None
+        if node is not None:
+            return self.node_range(node)
+        target = self.node_at_path(path)
+        if target is None:
+            return self.range_of(path)
+        start = self.position_at(target.start_byte)
+        return Range(start, self.position_at(target.start_byte + 1))
 
     def key_text(self, pair: Node) -> str | None:
         key = pair.child_by_field_name("key")
@@ -234,6 +292,72 @@ class JsonDocument:
 
     def text_of(self, node: Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+
+
+# ---- locating a path in valid JSON text ---------------------------------------------------
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SCANNER: Any = None
+
+
+def _scan_value(text: str, index: int) -> int:
+    """The end of the JSON value starting at ``index`` (the C scanner; raises on bad input)."""
+    global _SCANNER
+    if _SCANNER is None:
+        _SCANNER = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+    end: int = _SCANNER(text, index)[1]
+    return end
+
+
+def _skip(text: str, index: int) -> int:
+    match = _WHITESPACE.match(text, index)
+    return match.end() if match else index
+
+
+def locate(
+    text: str, path: Sequence[str | int]
+) -> tuple[tuple[int, int] | None, tuple[int, int]] | None:
+    """(key span, value span) of the value at ``path`` in valid JSON ``text``, as character
+    offsets; the key span is None for the root and array items. None when the path is not in
+    the text. Only the path is walked; siblings before it are skipped by the C scanner. With
+    duplicate keys the first occurrence is found (the decoder keeps the last)."""
+    try:
+        index = _skip(text, 0)
+        key_span: tuple[int, int] | None = None
+        for step in path:
+            opener = text[index]
+            if isinstance(step, str):
+                if opener != "{":
+                    return None
+                index = _skip(text, index + 1)
+                while True:
+                    if text[index] != '"':
+                        return None
+                    name, key_end = scanstring(text, index + 1)
+                    colon = _skip(text, key_end)
+                    value_start = _skip(text, colon + 1)
+                    if name == step:
+                        key_span, index = (index, key_end), value_start
+                        break
+                    after = _skip(text, _scan_value(text, value_start))
+                    if text[after] != ",":
+                        return None
+                    index = _skip(text, after + 1)
+            else:
+                if opener != "[" or step < 0:
+                    return None
+                index = _skip(text, index + 1)
+                for _ in range(step):
+                    after = _skip(text, _scan_value(text, index))
+                    if text[after] != ",":
+                        return None
+                    index = _skip(text, after + 1)
+                if text[index] == "]":
+                    return None
+                key_span = None
+        return key_span, (index, _scan_value(text, index))
+    except (StopIteration, ValueError, IndexError):
+        return None
 
 
 def _top_value(root: Node) -> Node | None:

@@ -19,6 +19,11 @@ def _address(value: str | None) -> tuple[str, int] | None:
 def serve(tcp: str | None) -> None:
     """Run the DataStore language server (LSP over stdio) for editors."""
     address = _address(tcp)
+    if address is None:
+        from ...lsp.boot import serve_stdio  # answers initialize while pygls imports
+
+        serve_stdio()
+        return
     from ...lsp.server import run  # imported only here: the CLI stays fast to start
 
     run(address)
