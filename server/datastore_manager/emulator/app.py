@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ..backends.base import DataStoreBackend
 from ..model import DataStoreError
 from .auth import KeyRing
 from .context import Call, ScopeMissing
 from .faults import NO_FAULTS, Fault, FaultPlan, FaultSpec
 from .rate_limits import RateLimitConfig, RateLimiter
 from .routing import Operation, Router
+from .universes import UniverseStores
 from .wire import Api, error_from_exception, error_response, gateway_error, permission_denied
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ class EmulatorSettings:
     rate_limits: RateLimitConfig | None = None
     faults: FaultSpec = NO_FAULTS
     seed: int = 0
-    #: The universe the paths must name; None = the data file's, or any when it has none.
+    #: The universe a new data file records (single-file mode).
     universe_id: int | None = None
 
 
@@ -52,28 +51,20 @@ def all_operations() -> tuple[Operation, ...]:
 
 
 class EmulatorApp:
-    def __init__(
-        self, open_backend: Callable[[], DataStoreBackend], settings: EmulatorSettings
-    ) -> None:
-        self._open_backend = open_backend
+    def __init__(self, universes: UniverseStores, settings: EmulatorSettings) -> None:
+        self.universes = universes
         self.settings = settings
         self.router = Router(all_operations())
         self.limiter = RateLimiter(settings.rate_limits) if settings.rate_limits else None
         self.faults = FaultPlan(settings.faults, settings.seed)
-        self.backend: DataStoreBackend | None = None
-        self.universe_id = settings.universe_id
 
     # ---- lifecycle ---------------------------------------------------------------------
 
     async def startup(self) -> None:
-        self.backend = self._open_backend()
-        if self.universe_id is None:
-            self.universe_id = getattr(self.backend, "universe_id", None)
+        self.universes.start()
 
     async def shutdown(self) -> None:
-        if self.backend is not None:
-            await self.backend.close()
-            self.backend = None
+        await self.universes.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -124,13 +115,14 @@ class EmulatorApp:
                 api, 400, "INVALID_ARGUMENT", f"Universe id {universe_text!r} is not a number."
             )
         universe = int(universe_text)
-        if self.universe_id is not None and universe != self.universe_id:
+        backend = self.universes.backend_for(universe)
+        if backend is None:
             return error_response(
                 api,
                 403,
                 "PERMISSION_DENIED",
-                f"This emulator serves universe {self.universe_id}; the request names universe "
-                f"{universe}. Check the universe id in your URL.",
+                f"This emulator serves universe {self.universes.fixed_universe}; the request "
+                f"names universe {universe}. Check the universe id in your URL.",
             )
         for scope_name in operation.scopes:
             if not key.allows(scope_name):
@@ -159,8 +151,7 @@ class EmulatorApp:
                     headers=headers,
                 )
 
-        assert self.backend is not None, "the lifespan startup opens the backend"
-        call = Call(request, params, universe, self.backend, key, api, self.limiter)
+        call = Call(request, params, universe, backend, key, api, self.limiter)
         try:
             response = await operation.handler(call)
         except ScopeMissing as missing:

@@ -18,8 +18,9 @@ from .rate_limits import load_rate_limits
     "--data",
     "data",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Local data file (SQLite) the emulator serves; created when missing.",
+    type=click.Path(path_type=Path),
+    help="Local data file (SQLite) of one universe, created when missing; or an existing "
+    "folder, to serve every universe id from its own file in it.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=0, show_default=True, help="Port; 0 picks a free one.")
@@ -49,7 +50,8 @@ from .rate_limits import load_rate_limits
     "--universe-id",
     type=int,
     default=None,
-    help="Universe id the URLs must name (default: the data file's, else any).",
+    help="Universe id the URLs must name in single-file mode (default: the file's own; a new "
+    "file records it).",
 )
 @click.option("--access-log", is_flag=True, help="Log each request line (never the API key).")
 def emulator_command(

@@ -14,8 +14,8 @@ from typing import TextIO
 
 import uvicorn
 
-from ..backends.base import DataStoreBackend
 from .app import EmulatorApp, EmulatorSettings, InjectedReset
+from .universes import UniverseStores
 
 
 class _QuietInjectedResets(logging.Filter):
@@ -43,16 +43,6 @@ class _AnnouncingServer(uvicorn.Server):
         self.should_exit = True
 
 
-def local_backend_opener(data: Path, universe_id: int | None) -> Callable[[], DataStoreBackend]:
-    def open_local() -> DataStoreBackend:
-        from ..backends.local import LocalBackend
-
-        # A new file records this universe id; an existing file keeps its own.
-        return LocalBackend(data, universe_id=universe_id)
-
-    return open_local
-
-
 def serve(
     data: Path,
     settings: EmulatorSettings,
@@ -63,7 +53,7 @@ def serve(
     access_log: bool = False,
 ) -> int:
     """Serve until SIGTERM/SIGINT; returns the process exit code."""
-    app = EmulatorApp(local_backend_opener(data, settings.universe_id), settings)
+    app = EmulatorApp(UniverseStores(data, settings.universe_id), settings)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
