@@ -34,6 +34,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "audit",
     "erase_user",
+    "backup",
+    "restore",
 )
 
 

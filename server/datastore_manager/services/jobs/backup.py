@@ -24,6 +24,7 @@ from ...model import (
     KeyInfo,
     StoreKind,
     VersionInfo,
+    limits,
     utc_now,
 )
 from ...model.limits import DEFAULT_SCOPE
@@ -54,7 +55,7 @@ class BackupOptions:
     encrypt: bool = False
     resume: bool = False
     workers: int = DEFAULT_WORKERS
-    page_size: int | None = None  # key-listing page size (None: the backend's default)
+    page_size: int | None = None  # key-listing page size (None: the largest Roblox allows)
     #: Scopes of ordered stores to back up: no Roblox API lists them, so they are named.
     ordered_scopes: tuple[str, ...] = (DEFAULT_SCOPE,)
 
@@ -144,7 +145,7 @@ class BackupJob(Job):
                     store,
                     all_scopes=True,
                     cursor=cursor,
-                    limit=self.options.page_size,
+                    limit=self.options.page_size or limits.LIST_KEYS_PAGE[1],
                     include_deleted=self.options.all_versions,
                 )
             except InvalidCursor:
@@ -173,7 +174,9 @@ class BackupJob(Job):
         scopes = self.options.ordered_scopes
         index, cursor = json.loads(saved) if saved else (0, None)
         while index < len(scopes):
-            page = await self.backend.list_ordered(store, scope=scopes[index], cursor=cursor)
+            page = await self.backend.list_ordered(
+                store, scope=scopes[index], cursor=cursor, limit=limits.LIST_ORDERED_PAGE[1]
+            )
             cursor = page.next_cursor
             if cursor is None:
                 index += 1
