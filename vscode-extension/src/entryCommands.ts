@@ -7,7 +7,10 @@ import type { DataStoresTree } from './tree/dataStoresTree';
 import { type Node, nodeUri } from './tree/nodes';
 import type { VersionNode, VersionsView } from './versions/versionsView';
 
-interface Deps { server: Server; fs: DataStoreFileSystem; tree: DataStoresTree; versions: VersionsView; versionsTree: vscode.TreeView<VersionNode | string> }
+interface Deps {
+  server: Server; fs: DataStoreFileSystem; tree: DataStoresTree; treeView: vscode.TreeView<Node>;
+  versions: VersionsView; versionsTree: vscode.TreeView<VersionNode | string>;
+}
 
 function activeEntry(): vscode.Uri | undefined {
   const uri = vscode.window.activeTextEditor?.document.uri;
@@ -127,9 +130,15 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
   return [
     reg('datastoreManager.refresh', () => d.tree.refresh()),
     reg('datastoreManager.loadMore', (node: Node) => d.tree.loadMore(node)),
-    reg('datastoreManager.filter', async (node: Node) => {
+    reg('datastoreManager.filter', async (arg?: Node) => {
+      // From the palette: the selected scope in the DataStores view.
+      const node = arg ?? d.treeView.selection[0];
+      if (node?.kind !== 'scope') {
+        void vscode.window.showInformationMessage('Select a scope (e.g. "global") in the DataStores view first.');
+        return;
+      }
       const prefix = await vscode.window.showInputBox({ title: 'Show keys starting with', value: node.kind === 'scope' ? node.prefix : '' });
-      if (prefix !== undefined) d.tree.setPrefix(node, prefix);
+      if (prefix !== undefined) d.tree.setPrefix(node, prefix.trim());
     }),
     reg('datastoreManager.openEntry', async (arg?: unknown) => {
       const uri = entryOf(arg);

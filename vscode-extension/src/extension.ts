@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('datastoreManager.showLog', () => log.show()),
     vscode.commands.registerCommand('datastoreManager.openDashboard', (node?: Node) => openDashboard(context, server, node)),
     ...registerConnectionCommands(server, keys, () => tree.refresh()),
-    ...registerEntryCommands({ server, fs, tree, versions, versionsTree }),
+    ...registerEntryCommands({ server, fs, tree, treeView, versions, versionsTree }),
     registerDemoCommand(server, () => tree.refresh()),
   );
   followEditor(vscode.window.activeTextEditor);

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ResponseError, RevealOutputChannelOn,
-  ServerOptions, State, TransportKind,
+  ServerOptions, State,
 } from 'vscode-languageclient/node';
 import { ErrorCodes, type ServerSettings } from '../protocol';
 import { fromPythonExtension, hasServerPackage, serverModule } from './python';
@@ -94,7 +94,8 @@ export class Server implements vscode.Disposable {
     const module = await serverModule(python);
     this.resolved = { python, module };
     this.log.info(`starting ${python} -m ${module} serve`);
-    const run = { command: python, args: ['-m', module, 'serve'], transport: TransportKind.stdio };
+    // No `transport`: with TransportKind.stdio the client would append a --stdio argument.
+    const run = { command: python, args: ['-m', module, 'serve'] };
     const serverOptions: ServerOptions = { run, debug: run };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [

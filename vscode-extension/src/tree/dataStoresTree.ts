@@ -119,7 +119,6 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
         item = new vscode.TreeItem(node.item.key, C.None);
         item.iconPath = new vscode.ThemeIcon(node.item.deleted ? 'trash' : 'json');
         item.description = node.item.deleted ? 'deleted' : undefined;
-        item.resourceUri = vscode.Uri.parse(node.item.uri);
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.item.uri)] };
         break;
       case 'orderedEntry':
@@ -138,6 +137,8 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
         break;
     }
+    // Screen readers (and the e2e test) get the plain name; details are in the tooltip.
+    if (typeof item.label === 'string') item.accessibilityInformation = { label: node.kind === 'orderedEntry' ? `${item.label}, value ${String(item.description)}` : item.label };
     item.contextValue = contextValue(node);
     const uri = nodeUri(node);
     if (uri && !item.tooltip) item.tooltip = uri;
