@@ -12,7 +12,8 @@ The peer is npm ``vscode-langservers-extracted``, installed on first use into ``
 
     npm install --prefix bench/.peer --no-audit --no-fund vscode-langservers-extracted@4
 
-Run: ``.venv/bin/python bench/lsp_diagnostics.py [--runs 5] [--sizes 8k,1.5m,6m]``.
+Run: ``.venv/bin/python bench/lsp_diagnostics.py [--runs 5] [--sizes 8k,1.5m,6m]``
+(``DSM_BENCH_COMMAND`` overrides how our server is started, e.g. under a profiler).
 """
 
 from __future__ import annotations
@@ -147,8 +148,9 @@ class Server:
 
 def servers(mapping: list[dict[str, Any]]) -> list[Server]:
     dsm = shutil.which("dsm", path=str(Path(sys.executable).parent)) or "dsm"
+    command = os.environ.get("DSM_BENCH_COMMAND", f"{dsm} serve").split()
     return [
-        Server("dsm", [dsm, "serve"], {"schemas": mapping}, None),
+        Server("dsm", command, {"schemas": mapping}, None),
         Server(
             "vscode-json",
             [str(PEER_BIN), "--stdio"],

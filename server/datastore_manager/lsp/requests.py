@@ -85,7 +85,8 @@ async def list_connections(server: DsmServer, params: dict[str, Any]) -> Any:
                 "source": c.source,
             }
             for c in sorted(state.settings.connections.values(), key=lambda c: c.name)
-        ]
+        ],
+        "configError": state.config_error,
     }
 
 

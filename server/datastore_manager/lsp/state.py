@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..backends import DataStoreBackend
 from ..model import Entry, InvalidArgument, NotFound, TargetKind, parse_target
-from ..services.config import Settings, load_workspace_config, merge_settings
-from ..services.documents import JsonDocument
-from ..services.schemas import SchemaRegistry, normalise_url
+from ..services.config import (
+    CONFIG_FILE_NAME,
+    CONFIG_SCHEMA_PATH,
+    Settings,
+    load_workspace_config,
+    merge_settings,
+)
+from ..services.documents import JsonDocument, Position
+from ..services.schemas import SchemaAssociation, SchemaRegistry, normalise_url
 
 
 @dataclass(slots=True)
@@ -43,7 +50,8 @@ class ServerState:
             except InvalidArgument as error:
                 self.config_error = error.message
         self.settings = merge_settings(self.root, workspace, self.client_settings)
-        self.schemas.set_associations(self.settings.schemas)
+        config_file = SchemaAssociation((CONFIG_FILE_NAME,), url=CONFIG_SCHEMA_PATH.as_uri())
+        self.schemas.set_associations([*self.settings.schemas, config_file])
 
     # ---- backends ------------------------------------------------------------------
 
@@ -80,6 +88,22 @@ class ServerState:
     def set_text(self, uri: str, version: int | None, text: str) -> None:
         self.texts[normalise_url(uri)] = (version, text)
         self.parsed.pop(normalise_url(uri), None)
+
+    def apply_changes(self, uri: str, version: int | None, changes: Sequence[Any]) -> None:
+        """``didChange``: incremental changes applied in order (each with ``range``), or whole
+        texts (without)."""
+        document = self.document(uri)
+        if document is None:
+            return
+        for change in changes:
+            span = getattr(change, "range", None)
+            if span is None:
+                document = JsonDocument(change.text, version)
+                continue
+            start = Position(span.start.line, span.start.character)
+            end = Position(span.end.line, span.end.character)
+            document = JsonDocument(document.edited(start, end, change.text), version)
+        self.set_text(uri, version, document.text)
 
     def close_text(self, uri: str) -> None:
         self.texts.pop(normalise_url(uri), None)

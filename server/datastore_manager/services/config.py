@@ -18,8 +18,9 @@ from ..model.uris import check_connection_name
 from .schemas import SchemaAssociation
 
 CONFIG_FILE_NAME = ".datastore-manager.json"
-#: ``schemas/`` at the repository root (the package is installed editable from it).
-SCHEMAS_DIR = Path(__file__).resolve().parents[3] / "schemas"
+#: The shipped schemas. ``datastore_manager/schemas`` is a symlink to the repository's top-level
+#: ``schemas/`` (one copy, edited there); building a wheel copies the files in as package data.
+SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
 CONFIG_SCHEMA_PATH = SCHEMAS_DIR / "config.schema.json"
 
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.scanner import make_scanner
 from typing import TYPE_CHECKING, Any
@@ -182,6 +183,28 @@ class JsonDocument:
             return Position(line, index - start)
         units = len(text[start:index].encode("utf-16-le", "surrogatepass")) // 2
         return Position(line, units)
+
+    @cached_property
+    def _line_prefix(self) -> list[int]:
+        """Characters before each line, newlines excluded (line i starts at prefix[i] + i)."""
+        return list(accumulate(map(len, self.text.split("\n")), initial=0))
+
+    def char_offset(self, position: Position) -> int:
+        """LSP position → character index into :attr:`text` (clamped to line and text)."""
+        prefix = self._line_prefix
+        lines = len(prefix) - 1
+        if position.line >= lines:
+            return len(self.text)
+        start = prefix[position.line] + position.line
+        end = prefix[position.line + 1] + position.line
+        if self.is_ascii:
+            return min(start + position.character, end)
+        units = self.text[start:end].encode("utf-16-le", "surrogatepass")[: position.character * 2]
+        return start + len(units.decode("utf-16-le", "surrogatepass"))
+
+    def edited(self, start: Position, end: Position, new_text: str) -> str:
+        """The text after replacing ``start``–``end`` (an incremental ``didChange``)."""
+        return self.text[: self.char_offset(start)] + new_text + self.text[self.char_offset(end) :]
 
     def _char_range(self, span: tuple[int, int]) -> Range:
         return Range(self.position_at_char(span[0]), self.position_at_char(span[1]))

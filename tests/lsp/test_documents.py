@@ -1,0 +1,61 @@
+"""services/documents: incremental edits in UTF-16 positions, and the scanner-based locator
+agreeing with the tree-sitter ranges it replaces for valid JSON."""
+
+from __future__ import annotations
+
+import json
+
+from datastore_manager.services.documents import JsonDocument, Position, locate
+
+TEXT = "ab\ncdé𝄞x\n\nz"
+
+
+def test_edits_use_utf16_columns_and_clamp() -> None:
+    document = JsonDocument(TEXT)
+    assert document.edited(Position(1, 0), Position(1, 2), "Q") == "ab\nQé𝄞x\n\nz"
+    assert document.edited(Position(1, 3), Position(1, 5), "") == "ab\ncdéx\n\nz"  # the pair
+    assert document.edited(Position(3, 1), Position(9, 0), "!") == TEXT + "!"
+    assert document.edited(Position(0, 5), Position(1, 0), "") == "abcdé𝄞x\n\nz"
+
+
+SAMPLE = {
+    "Data": {"Coins": -5, "Items": [{"Id": "A_B", "n": 1}, {"Id": "é𝄞", "n": [1, 2, {}]}]},
+    "Meta": {"Empty": {}, "List": [], 'Key \\" quoted': True},
+}
+
+
+def test_locator_ranges_equal_tree_sitter_ranges() -> None:
+    for indent in (None, 2):
+        text = json.dumps(SAMPLE, indent=indent, ensure_ascii=False)
+        fast = JsonDocument(text)
+        paths = [
+            (),
+            ("Data",),
+            ("Data", "Coins"),
+            ("Data", "Items", 1, "Id"),
+            ("Data", "Items", 1, "n", 2),
+            ("Meta", "Empty"),
+            ("Meta", 'Key \\" quoted'),
+        ]
+        for path in paths:
+            slow = JsonDocument(text + " ")  # same text, but forced onto tree-sitter below
+            node = slow.node_at_path(path)
+            assert node is not None, path
+            assert fast.range_of(path) == slow.node_range(node), path
+            if path and isinstance(path[-1], str):
+                key = slow.key_node_at_path(path)
+                assert key is not None
+                assert fast.range_of(path, key=True) == slow.node_range(key), path
+
+
+def test_locator_missing_paths_fall_back_to_the_nearest_ancestor() -> None:
+    text = json.dumps(SAMPLE, indent=2)
+    document = JsonDocument(text)
+    assert locate(text, ("Data", "Nope")) is None
+    assert locate(text, ("Data", "Items", 5)) is None
+    assert locate(text, ("Data", "Coins", "x")) is None
+    assert document.range_of(("Data", "Items", 5)) == document.range_of(("Data", "Items"))
+    owner = document.property_owner_range(("Data",))
+    assert (owner.start.line, owner.start.character, owner.end.character) == (1, 2, 8)
+    root = document.property_owner_range(())
+    assert (root.start.line, root.start.character, root.end.character) == (0, 0, 1)
