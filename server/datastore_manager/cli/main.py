@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "erase_user",
     "backup",
     "restore",
+    "export",
 )
 
 

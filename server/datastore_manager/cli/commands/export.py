@@ -1,0 +1,43 @@
+"""``dsm export``: every live entry of --target as JSON Lines or CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import cast
+
+import click
+
+from ...services.jobs.base import Job, JobSummary
+from ...services.jobs.export import ExportFormat, ExportJob, ExportOptions
+from ..context import common_options, state
+from ..output import emit
+from .backup import render_summary, run_job
+
+
+@click.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--stores", default="*", show_default=True, help="Only stores matching this glob.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@common_options
+def export(out: Path, fmt: str, stores: str, quiet: bool) -> None:
+    """Write every live entry of --target to --out (one row per entry)."""
+    cli = state()
+    options = ExportOptions(out=out, format=cast(ExportFormat, fmt), stores=stores)
+
+    async def make() -> tuple[Job, Callable[[], Awaitable[JobSummary]]]:
+        backend = cli.open_backend()
+        job = ExportJob(backend, options)
+
+        async def start() -> JobSummary:
+            async with backend:
+                return await job.run()
+
+        return job, start
+
+    summary = run_job(make, quiet=quiet or cli.json_output)
+    emit(cli.json_output, summary.to_dict(), render_summary(f"Exported to {out}", summary))
+
+
+COMMANDS: list[click.Command] = [export]
