@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+
+import jsonschema
 
 from datastore_manager.backends.local import LocalBackend
 from datastore_manager.backends.snapshot import SnapshotBackend
 from datastore_manager.services.jobs.apply import Outcome
 
 from .conftest import contents, dsm
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def file_digest(path: Path) -> str:
@@ -30,6 +35,8 @@ async def test_demo_backup_restored_into_an_empty_store_is_md5_identical(
     assert len(expected) > 1000  # standard and ordered entries of the demo
     assert actual == expected
     assert backup["manifest"]["complete"] is True
+    schema = json.loads((ROOT / "schemas/snapshot-manifest.schema.json").read_text())
+    jsonschema.validate(backup["manifest"], schema)
     assert backup["manifest"]["counts"]["entries"] == restored["counts"]["new"]
     assert restored["counts"]["written"] == len(expected)
     # Reading the archive as a backend shows the same data again.

@@ -34,6 +34,7 @@ from ...model import (
 )
 from ...model.values import EncodedValue
 from .. import entries
+from ..guard import SessionLocked
 
 OnConflict = Literal["skip", "overwrite", "fail"]
 ON_CONFLICT_CHOICES: tuple[OnConflict, ...] = ("skip", "overwrite", "fail")
@@ -101,6 +102,7 @@ class Applied:
     plan: Plan
     written: bool
     skipped: bool = False  # a conflicting entry left alone (--on-conflict skip)
+    refused: str | None = None  # why the guard refused this entry (a live session lock)
 
 
 async def classify(backend: DataStoreBackend, incoming: Incoming) -> Plan:
@@ -155,6 +157,8 @@ async def apply(backend: DataStoreBackend, incoming: Incoming, on_conflict: OnCo
         except PreconditionFailed as lost:  # the game wrote in between: look again
             last_error = lost
             continue
+        except SessionLocked as locked:  # a game server owns this profile: leave it, go on
+            return Applied(plan, written=False, refused=locked.message)
         return Applied(plan, written=True)
     assert last_error is not None
     raise last_error

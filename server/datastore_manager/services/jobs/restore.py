@@ -50,6 +50,7 @@ class RestoreJob(Job):
         self.options = options
         self._slots = asyncio.Semaphore(max(1, options.workers))
         self._diffs: list[dict[str, Any]] = []
+        self._refusals: list[dict[str, Any]] = []
 
     @property
     def state_file(self) -> Path:
@@ -110,6 +111,7 @@ class RestoreJob(Job):
             save_state(self.state_file, job=self.kind, identity=identity, state=final)
         details: dict[str, Any] = {"archive": str(options.archive), "target": self.target}
         details["dryRun"] = options.dry_run
+        details["refused"] = self._refusals
         if options.dry_run:
             details["diffs"] = self._diffs
         return details
@@ -146,6 +148,10 @@ class RestoreJob(Job):
                 self.counts["written"] += 1
             if applied.skipped:
                 self.counts["skippedConflicts"] += 1
+            if applied.refused is not None:
+                self.counts["refusedLiveLocks"] += 1
+                if len(self._refusals) < 20:
+                    self._refusals.append({"entry": incoming.label, "reason": applied.refused})
 
     async def _ordered(self, wanted: OrderedEntry) -> None:
         """Ordered entries have no versions or times: any difference counts as a conflict."""
