@@ -173,7 +173,11 @@ test('version history lists the versions; rolling back restores an old value as 
   });
   await step('roll-back', async (page) => {
     await page.getByRole('treeitem', { name: `version ${target}` }).click({ button: 'right' });
-    await page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: /Roll Back to This Version/ }).click();
+    const item = page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: /Roll Back to This Version/ });
+    await item.hover();
+    await sleep(300); // the menu ignores clicks while it is still opening
+    await item.click();
+    if (await item.isVisible()) await page.keyboard.press('Enter');
     await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Roll Back' }).click();
     const end = Date.now() + 30_000;
     while (remoteValue().Data.Coins !== 250) {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { DataStoreFileSystem } from './fs/provider';
 import { errorMessage } from './fs/errors';
+import { wireUri } from './fs/wire';
 import type { Server } from './server/client';
 import type { DataStoresTree } from './tree/dataStoresTree';
 import { type Node, nodeUri } from './tree/nodes';
@@ -65,8 +66,8 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
       `Roll back ${entry.path.split('/').pop()} to this version? It is written as a new version; history is kept.`, { modal: true }, 'Roll Back');
     if (ok !== 'Roll Back') return;
     await guard('Rollback', async () => {
-      const latest = await d.versions.latest(entry.toString());
-      const r = await d.server.command<{ version: string }>('dataStore.rollback', { uri: versionUri.toString(), expectedVersion: latest });
+      const latest = await d.versions.latest(wireUri(entry));
+      const r = await d.server.command<{ version: string }>('dataStore.rollback', { uri: wireUri(versionUri), expectedVersion: latest });
       d.fs.versions.set(entry.toString(), r.version);
       d.fs.notifyChanged(entry);
       if (open) await vscode.commands.executeCommand('workbench.action.files.revert', entry);
@@ -90,7 +91,7 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
     const uri = entryOf(arg);
     if (!uri) return;
     await guard('Compare', async () => {
-      const r = await d.server.command<{ left: string; right: string; title: string }>('dataStore.compareVersions', { uri: uri.toString() });
+      const r = await d.server.command<{ left: string; right: string; title: string }>('dataStore.compareVersions', { uri: wireUri(uri) });
       await vscode.commands.executeCommand('vscode.diff', vscode.Uri.parse(r.left), vscode.Uri.parse(r.right), r.title);
     });
   };
@@ -158,7 +159,7 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
     }),
     reg('datastoreManager.copyUri', (arg?: unknown) => {
       const uri = entryOf(arg);
-      if (uri) void vscode.env.clipboard.writeText(uri.toString());
+      if (uri) void vscode.env.clipboard.writeText(wireUri(uri));
     }),
     reg('datastoreManager.deleteEntry', deleteEntry),
     reg('datastoreManager.validateStore', validateStore),

@@ -5,6 +5,7 @@ import { ErrorCodes, type ReadResult, type WriteResult } from '../protocol';
 import type { Server } from '../server/client';
 import { Conflicts, isConflictData } from './conflicts';
 import { toFileSystemError } from './errors';
+import { wireUri } from './wire';
 import { OpenedVersions } from './versions';
 
 const READ_REUSE_MS = 1500; // stat() is followed by readFile(): one request serves both
@@ -28,7 +29,7 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
     const hit = this.recent.get(key);
     if (hit && Date.now() - hit.at < READ_REUSE_MS) return hit.result;
     try {
-      const result = await this.server.request<ReadResult>('dataStore/read', { uri: key });
+      const result = await this.server.request<ReadResult>('dataStore/read', { uri: wireUri(uri) });
       this.recent.set(key, { at: Date.now(), result });
       return result;
     } catch (e) {
@@ -63,7 +64,7 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
     const expectedVersion = this.versions.has(key) ? this.versions.get(key) ?? null : null;
     this.recent.delete(key);
     try {
-      const r = await this.server.request<WriteResult>('dataStore/write', { uri: key, content: text, expectedVersion });
+      const r = await this.server.request<WriteResult>('dataStore/write', { uri: wireUri(uri), content: text, expectedVersion });
       this.versions.set(key, r.version);
       this.conflicts.clear(key);
     } catch (e) {
@@ -81,7 +82,7 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
   async delete(uri: vscode.Uri): Promise<void> {
     const key = uri.toString();
     try {
-      await this.server.request('dataStore/delete', { uri: key, expectedVersion: this.versions.get(key) ?? undefined });
+      await this.server.request('dataStore/delete', { uri: wireUri(uri), expectedVersion: this.versions.get(key) ?? undefined });
     } catch (e) {
       throw toFileSystemError(e, uri);
     }

@@ -5,6 +5,7 @@ import {
   ServerOptions, State,
 } from 'vscode-languageclient/node';
 import { ErrorCodes, type ServerSettings } from '../protocol';
+import { wireUri } from '../fs/wire';
 import { fromPythonExtension, hasServerPackage, serverModule } from './python';
 import { ensurePrivateVenv, PythonMissingError } from './venv';
 
@@ -107,6 +108,7 @@ export class Server implements vscode.Disposable {
       initializationOptions: await this.settings(),
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      uriConverters: { code2Protocol: wireUri, protocol2Code: (value) => vscode.Uri.parse(value) },
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/.datastore-manager.json') },
     };
     const client = new LanguageClient('dsm', 'DataStore Manager', serverOptions, clientOptions);
