@@ -337,6 +337,26 @@ def _skip(text: str, index: int) -> int:
     return match.end() if match else index
 
 
+def _skip_items(text: str, index: int, count: int) -> int:
+    """The start of the array item ``count`` items after the one at ``index`` (-1 if the
+    array ends first). The hot loop of locating in big arrays, so locals and no calls."""
+    scan = _SCANNER
+    if scan is None:
+        _scan_value(text, index)
+        scan = _SCANNER
+    match = _WHITESPACE.match
+    for _ in range(count):
+        end = scan(text, index)[1]
+        if text[end] != ",":
+            found = match(text, end)
+            end = found.end() if found else end
+            if text[end] != ",":
+                return -1
+        found = match(text, end + 1)
+        index = found.end() if found else end + 1
+    return index
+
+
 def locate(
     text: str, path: Sequence[str | int]
 ) -> tuple[tuple[int, int] | None, tuple[int, int]] | None:
@@ -370,12 +390,8 @@ def locate(
                 if opener != "[" or step < 0:
                     return None
                 index = _skip(text, index + 1)
-                for _ in range(step):
-                    after = _skip(text, _scan_value(text, index))
-                    if text[after] != ",":
-                        return None
-                    index = _skip(text, after + 1)
-                if text[index] == "]":
+                index = _skip_items(text, index, step)
+                if index < 0 or text[index] == "]":
                     return None
                 key_span = None
         return key_span, (index, _scan_value(text, index))
