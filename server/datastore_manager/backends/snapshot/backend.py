@@ -2,7 +2,7 @@
 
 Reads hit the archive's indexed SQLite tables directly (each is a sub-millisecond lookup, so
 they run inline rather than on a worker thread). Every write raises ReadOnly. The archive code
-(services/archive) imports only model and security, so using it here adds no layering cycle.
+(datastore_manager.archive) sits beside model and security, below the backends.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ...archive import ArchiveReader
 from ...model import (
     DataStoreError,
     DataStoreInfo,
@@ -35,7 +36,6 @@ from ...model import (
 )
 from ...model import validation as check
 from ...model.times import from_micros, to_micros
-from ...services.archive import ArchiveReader
 from ..base import DataStoreBackend
 from ..cursors import decode_cursor, encode_cursor, fingerprint
 

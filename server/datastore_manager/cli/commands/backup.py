@@ -23,8 +23,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ...archive import ArchiveReader
 from ...model.limits import DEFAULT_SCOPE
-from ...services.archive import ArchiveReader
 from ...services.jobs.backup import BackupJob, BackupOptions
 from ...services.jobs.base import Job, JobSummary
 from ...services.jobs.base import Progress as JobProgress

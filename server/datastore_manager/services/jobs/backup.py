@@ -15,6 +15,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ...archive import ArchiveWriter, archive_box
+from ...archive.format import (
+    ARCHIVE_FORMAT,
+    FORMAT_VERSION,
+    EntryRecord,
+    IntegrityError,
+    VersionRecord,
+)
 from ...backends import DataStoreBackend
 from ...model import (
     EncodedValue,
@@ -30,14 +38,6 @@ from ...model import (
 from ...model.limits import DEFAULT_SCOPE
 from ...model.times import to_micros
 from ...security.crypto import AesGcmBox
-from ..archive import ArchiveWriter, archive_box
-from ..archive.format import (
-    ARCHIVE_FORMAT,
-    FORMAT_VERSION,
-    EntryRecord,
-    IntegrityError,
-    VersionRecord,
-)
 from .base import Job
 from .keyspace import ordered_stores, standard_stores
 

@@ -14,11 +14,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ...archive import ArchiveReader
+from ...archive.reader import ArchivedEntry
 from ...backends import DataStoreBackend
 from ...model import EntryNotFound, OrderedEntry, parse_time
 from .. import entries
-from ..archive import ArchiveReader
-from ..archive.reader import ArchivedEntry
 from .apply import ConflictFound, Incoming, OnConflict, Outcome, apply, classify, diff_text
 from .base import Job
 from .state import load_state, save_state

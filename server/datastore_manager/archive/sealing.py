@@ -15,8 +15,8 @@ import os
 from collections.abc import Mapping
 from typing import Final
 
-from ...model import JsonValue
-from ...security.crypto import KEY_BYTES, AesGcmBox, load_or_create_key
+from ..model import JsonValue
+from ..security.crypto import KEY_BYTES, AesGcmBox, load_or_create_key
 from .format import ArchiveError
 
 KEY_ENV_VAR: Final = "DSM_BACKUP_KEY"

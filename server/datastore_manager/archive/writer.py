@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ...model import OrderedEntry, StoreKind, utc_now
-from ...model.times import format_time, from_micros, to_micros
-from ...security.crypto import AesGcmBox
+from ..model import OrderedEntry, StoreKind, utc_now
+from ..model.times import format_time, from_micros, to_micros
+from ..security.crypto import AesGcmBox
 from .format import ARCHIVE_FORMAT, FORMAT_VERSION, ArchiveError, EntryRecord, connect
 from .sealing import seal_payload
 

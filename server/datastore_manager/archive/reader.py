@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ...model import JsonValue, OrderedEntry
-from ...model.times import from_micros
-from ...model.values import content_md5
-from ...security.crypto import AesGcmBox
+from ..model import JsonValue, OrderedEntry
+from ..model.times import from_micros
+from ..model.values import content_md5
+from ..security.crypto import AesGcmBox
 from .format import ARCHIVE_FORMAT, FORMAT_VERSION, ArchiveError, IntegrityError, connect
 from .sealing import archive_box, open_payload
 

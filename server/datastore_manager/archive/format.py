@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from ...model import DataStoreError, JsonValue
+from ..model import DataStoreError, JsonValue
 
 ARCHIVE_FORMAT: Final = "dsm-archive"
 FORMAT_VERSION: Final = 1
