@@ -96,14 +96,47 @@ after(async () => {
   await ui?.close();
 });
 
+test('the .vsix activated without errors in the extension host log', async () => {
+  await step('activation-log', async (page) => {
+    // the activity bar entry appears once the extension's contributions are registered
+    await page.locator('.activitybar').getByRole('tab', { name: /DataStores/ }).first().click();
+    await row(tree(page), 'demo').waitFor({ state: 'visible' }); // the server answered listConnections
+    const logs = [];
+    const walk = (dir) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/exthost.*\.log$/.test(e.name)) logs.push(p);
+      }
+    };
+    walk(path.join(state, 'user-data', 'logs'));
+    assert.ok(logs.length > 0, 'no extension host log found');
+    const text = logs.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    assert.match(text, /datastore-manager\.datastore-manager/, 'the extension host never mentioned the extension');
+    const bad = text.split('\n').filter((l) => /datastore-manager/i.test(l) && /\[error\]|Activating extension .* failed/i.test(l));
+    assert.deepEqual(bad, []);
+  });
+});
+
 test('DataStores view → open a PlayerData entry → schema diagnostic → fix, save → dsm get', async () => {
   await step('open-datastores-view', async (page) => {
-    await page.locator('.activitybar').getByRole('tab', { name: /DataStores/ }).first().click();
+    if (!(await row(tree(page), 'demo').isVisible())) {
+      await page.locator('.activitybar').getByRole('tab', { name: /DataStores/ }).first().click();
+    }
     await row(tree(page), 'demo').waitFor({ state: 'visible' });
+    await row(tree(page), 'demo').click();
+    // standard stores, then the ordered stores group with the leaderboard sorted by value
+    await row(tree(page), 'Ordered data stores').click();
+    await row(tree(page), 'Leaderboard').click();
+    const firstRows = tree(page).getByRole('treeitem', { name: /, value \d+$/ });
+    await firstRows.first().waitFor({ state: 'visible' });
+    const values = (await firstRows.evaluateAll((els) => els.slice(0, 5).map((e) => e.getAttribute('aria-label'))))
+      .map((l) => Number(/value (\d+)$/.exec(l)[1]));
+    assert.ok(values.length >= 2 && values.every((v, i) => i === 0 || values[i - 1] >= v), `leaderboard sorted descending: ${values}`);
+    await row(tree(page), 'Ordered data stores').click(); // collapse again
   });
   await step('expand-to-key', async (page) => {
     const t = tree(page);
-    await row(t, 'demo').click();
     await row(t, 'PlayerData').click();
     await row(t, 'global').click();
     await t.getByRole('treeitem', { name: /^Player_/ }).first().waitFor({ state: 'visible' }); // first page

@@ -20,7 +20,8 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
   refresh(node?: Node): void {
     if (!node) this.connections = undefined;
     else if (node.kind === 'connection') node.stores = undefined;
-    else if (node.kind === 'store') node.scopes = undefined;
+    else if (node.kind === 'orderedGroup') node.stores = undefined;
+    else if (node.kind === 'store') { node.scopes = undefined; node.entries = undefined; }
     else if (node.kind === 'scope') node.keys = undefined;
     this.changed.fire(node);
   }
@@ -44,15 +45,21 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
       case 'connection':
         return (node.stores ??= new PagedList<StoreInfo>((cursor) =>
           this.server.request<Page<StoreInfo>>('dataStore/listStores', { connection: node.info.name, cursor, limit })));
+      case 'orderedGroup':
+        return (node.stores ??= new PagedList<StoreInfo>((cursor) =>
+          this.server.request<Page<StoreInfo>>('dataStore/listStores', { connection: node.connection, kind: 'ordered', cursor, limit })));
       case 'store':
+        // Ordered stores: entries sorted by value, highest first (leaderboards).
+        if (node.info.kind === 'ordered') {
+          return (node.entries ??= new PagedList<OrderedItem>((cursor) =>
+            this.server.request<Page<OrderedItem>>('dataStore/orderedList', { connection: node.connection, store: node.info.name, descending: true, cursor, limit })));
+        }
         return (node.scopes ??= new PagedList<ScopeInfo>((cursor) =>
           this.server.request<Page<ScopeInfo>>('dataStore/listScopes', { connection: node.connection, store: node.info.name, cursor, limit })));
       case 'scope': {
         const base = { connection: node.connection, store: node.store.name, scope: node.scope.scope, cursor: undefined as string | undefined, limit };
-        // Ordered stores list by value, highest first; prefix filtering applies to standard keys.
-        return (node.keys ??= new PagedList<KeyInfo | OrderedItem>((cursor) => node.store.kind === 'ordered'
-          ? this.server.request<Page<OrderedItem>>('dataStore/orderedList', { ...base, cursor, descending: true })
-          : this.server.request<Page<KeyInfo>>('dataStore/listKeys', { ...base, cursor, prefix: node.prefix || undefined })));
+        return (node.keys ??= new PagedList<KeyInfo | OrderedItem>((cursor) =>
+          this.server.request<Page<KeyInfo>>('dataStore/listKeys', { ...base, cursor, prefix: node.prefix || undefined })));
       }
       default:
         return undefined;
@@ -72,7 +79,8 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
       if (!list) return [];
       await (list as PagedList<unknown>).ensureStarted();
       const children = this.childrenOf(node);
-      if (list.hasMore) children.push({ kind: 'loadMore', parent: node });
+      // "Load more…" goes after the stores page, before the ordered-stores group
+      if (list.hasMore) children.splice(node.kind === 'connection' ? children.length - 1 : children.length, 0, { kind: 'loadMore', parent: node });
       if (children.length === 0) children.push({ kind: 'message', text: node.kind === 'scope' && node.prefix ? `No keys start with "${node.prefix}"` : 'Empty' });
       return children;
     } catch (e) {
@@ -82,9 +90,14 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
 
   private childrenOf(node: Node): Node[] {
     switch (node.kind) {
-      case 'connection':
-        return (node.stores?.items ?? []).map((info) => ({ kind: 'store', connection: node.info.name, info }));
+      case 'connection': {
+        const stores: Node[] = (node.stores?.items ?? []).map((info) => ({ kind: 'store', connection: node.info.name, info }));
+        return [...stores, { kind: 'orderedGroup', connection: node.info.name }];
+      }
+      case 'orderedGroup':
+        return (node.stores?.items ?? []).map((info) => ({ kind: 'store', connection: node.connection, info }));
       case 'store':
+        if (node.info.kind === 'ordered') return (node.entries?.items ?? []).map((item) => ({ kind: 'orderedEntry', connection: node.connection, item }));
         return (node.scopes?.items ?? []).map((scope) => ({ kind: 'scope', connection: node.connection, store: node.info, scope, prefix: '' }));
       case 'scope':
         return (node.keys?.items ?? []).map((item) => ('value' in item
@@ -104,6 +117,10 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
         item.description = node.info.target + (node.info.readOnly ? ' (read-only)' : '');
         item.iconPath = new vscode.ThemeIcon(node.info.kind === 'opencloud' ? 'cloud' : 'database');
         item.tooltip = node.info.description ?? node.info.target;
+        break;
+      case 'orderedGroup':
+        item = new vscode.TreeItem('Ordered data stores', C.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('list-ordered');
         break;
       case 'store':
         item = new vscode.TreeItem(node.info.name, C.Collapsed);

@@ -4,7 +4,9 @@ import { PagedList } from './paging';
 
 export type Node =
   | { kind: 'connection'; info: ConnectionInfo; stores?: PagedList<StoreInfo> }
-  | { kind: 'store'; connection: string; info: StoreInfo; scopes?: PagedList<ScopeInfo> }
+  | { kind: 'orderedGroup'; connection: string; stores?: PagedList<StoreInfo> }
+  // standard stores list scopes; ordered stores list their entries by value (scope "global")
+  | { kind: 'store'; connection: string; info: StoreInfo; scopes?: PagedList<ScopeInfo>; entries?: PagedList<OrderedItem> }
   | { kind: 'scope'; connection: string; store: StoreInfo; scope: ScopeInfo; prefix: string; keys?: PagedList<KeyInfo | OrderedItem> }
   | { kind: 'entry'; connection: string; item: KeyInfo }
   | { kind: 'orderedEntry'; connection: string; item: OrderedItem }
