@@ -38,7 +38,7 @@ npx vitest run
 say "build"
 npm run -s build
 say "webview tests (headless Chromium)"
-node --test test/webview/
+node --test test/webview/*.test.mjs
 say "package (.vsix)"
 npm run -s package > /tmp/dsm-vsce.log 2>&1 || { cat /tmp/dsm-vsce.log >&2; fail "npm run package"; }
 grep -q "Packaged" /tmp/dsm-vsce.log || fail "vsce did not package"
