@@ -191,6 +191,7 @@ test('a concurrent dsm set makes the save a conflict diff; "Overwrite with mine"
       if (Date.now() > end) throw new Error('Overwrite with mine did not write Coins = 7');
       await sleep(250);
     }
+    await page.getByRole('tab', { name: /remote ↔ yours/ }).waitFor({ state: 'detached' });
   });
 });
 
@@ -220,6 +221,17 @@ test('version history lists the versions; rolling back restores an old value as 
     const after = JSON.parse(dsm('versions', 'PlayerData', KEY, '--json'));
     assert.equal(after.versions.length, list.length + 1, 'rollback is a new version; history kept');
     await page.screenshot({ path: path.join(art, 'rolled-back.png') });
+  });
+  await step('old-version-read-only-and-compare', async (page) => {
+    const oldest = page.getByRole('treeitem', { name: `version ${list[0].version}` });
+    await oldest.click();
+    await page.getByRole('tab', { name: /Player_\d+\.json.*Read-only|Player_\d+\.json/ }).first().waitFor({ state: 'visible' });
+    await editor(page).locator('.view-lines').click();
+    await page.keyboard.type('x');
+    await page.getByText(/Editor is read-only|Cannot edit in read-only editor/).first().waitFor({ state: 'visible' });
+    // Ctrl+click a second version: the two open in the diff editor
+    await page.getByRole('treeitem', { name: `version ${target}` }).click({ modifiers: ['Control'] });
+    await page.getByRole('tab', { name: new RegExp(`${list[0].version} ↔ ${target}`) }).waitFor({ state: 'visible' });
   });
 });
 

@@ -58,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): void {
       if (n?.kind === 'connection') status.setConnection(n.info.name);
       else if (n && 'connection' in n) status.setConnection(n.connection);
     }),
+    // Selecting two versions (Ctrl+click) opens them side by side in the diff editor.
+    versionsTree.onDidChangeSelection((e) => {
+      if (e.selection.filter((v) => typeof v !== 'string').length === 2) void vscode.commands.executeCommand('datastoreManager.compareVersions');
+    }),
     vscode.window.onDidChangeActiveTextEditor(followEditor),
     vscode.workspace.onDidSaveTextDocument((d) => { if (d.uri.scheme === 'datastore') versions.show(d.uri); }),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -67,7 +67,16 @@ export class ConflictUi implements vscode.TextDocumentContentProvider, vscode.Di
       await vscode.window.showTextDocument(doc, { preview: false });
       void vscode.window.showInformationMessage('Edit the right side of the diff, then save: it is checked against the remote version you are looking at.');
     }
+    if (plan.step !== 'edit') await this.closeDiff(uri); // merging happens in that diff
     await this.updateContext();
+  }
+
+  /** The conflict's diff tab has served its purpose once the user chose. */
+  private async closeDiff(entry: vscode.Uri): Promise<void> {
+    const left = remoteUri(entry).toString();
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) =>
+      t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === left);
+    if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
   }
 
   private pick(target?: vscode.Uri): string | undefined {
