@@ -4,13 +4,18 @@
 live in the root click context's ``meta``. :func:`guard_backend` binds each opened backend to
 its connection's policy, the OS user and the audit trail, and sets this run's write intent —
 so every write of every command passes the same gate as the language server's.
+
+A ``dsm`` run is one audit group commit (:meth:`AuditTrail.batch`): each record reaches the
+log files at once, the fsync and head update happen every 256 records / 1 s and when the run
+ends (the root click context closes, on success and on error alike).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -44,6 +49,7 @@ class SafetyOptions:
     yes: bool = False
     reveal: bool = False
     connection: str | None = None  # set when a backend is opened
+    trails: dict[Path, AuditTrail] = field(default_factory=dict)  # one per audit dir per run
 
 
 def safety(ctx: click.Context | None = None) -> SafetyOptions:
@@ -95,12 +101,25 @@ def open_guarded(target_text: str, opener: Callable[[], DataStoreBackend]) -> Da
     session = guard.GuardSession(
         policy,
         guard.Actor.current(options.identity),
-        AuditTrail(audit_directory(config.path)),
+        _run_trail(audit_directory(config.path)),
         WriteAccess(granted=True),  # a CLI run is itself the explicit act that grants access
     )
     guard.set_intent(guard.WriteIntent(options.reason, options.force, options.yes))
     options.connection = policy.name
     return guard.bind(opener(), session)
+
+
+def _run_trail(directory: Path) -> AuditTrail:
+    """This run's trail for ``directory``, group-committed until the run ends."""
+    options = safety()
+    trail = options.trails.get(directory)
+    if trail is None:
+        trail = options.trails[directory] = AuditTrail(directory)
+        batch = trail.batch()
+        batch.__enter__()
+        root = click.get_current_context().find_root()
+        root.call_on_close(lambda: batch.__exit__(None, None, None))
+    return trail
 
 
 def display_value(entry: Entry) -> JsonValue:

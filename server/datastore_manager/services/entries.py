@@ -174,6 +174,7 @@ async def write_entry(
     precondition: Precondition = UNCONDITIONAL,
     attributes: Mapping[str, JsonValue] | Keep = KEEP,
     user_ids: Iterable[int] | Keep = KEEP,
+    current: Entry | None = None,
 ) -> VersionInfo:
     """Write a new version of an entry; THE write path of the product.
 
@@ -181,15 +182,39 @@ async def write_entry(
     :data:`MUST_NOT_EXIST`, or :data:`UNCONDITIONAL`. ``attributes`` / ``user_ids`` default to
     keeping the current ones; pass ``{}`` / ``()`` to clear them.
 
+    ``current``: the entry the caller just read, when ``precondition`` matches its version
+    (a job that compared before writing). The safety gate and the metadata keeping then use it
+    instead of reading the entry again; the write stays conditional on that version, so
+    nothing changes in what is checked or audited. Ignored when the versions differ.
+
     Raises PreconditionFailed (``current_version`` = what is there now) when the precondition
     does not hold, LimitExceeded / InvalidName / InvalidArgument for bad input; in every error
     case nothing is written.
     """
+    return await _write(
+        backend, store, key, value, scope, precondition, attributes, user_ids, current, "set"
+    )
+
+
+async def _write(
+    backend: DataStoreBackend,
+    store: str,
+    key: str,
+    value: JsonValue,
+    scope: str,
+    precondition: Precondition,
+    attributes: Mapping[str, JsonValue] | Keep,
+    user_ids: Iterable[int] | Keep,
+    current: Entry | None,
+    operation: str,
+    extra: Mapping[str, JsonValue] | None = None,
+) -> VersionInfo:
     _check_names(store, key, scope)
     encode_checked_value(value)  # fail on the limit before any read
     new_attributes = None if attributes is KEEP else check_attributes(attributes)
     new_user_ids = None if user_ids is KEEP else check_user_ids(user_ids)
-    ticket = await _before_write(backend, "set", store, key, scope)
+    known = _known_current(precondition, current)
+    ticket = await _before_write(backend, operation, store, key, scope, known, extra)
     keeps_metadata = new_attributes is None or new_user_ids is None
 
     if precondition.kind == "absent" or not keeps_metadata:
@@ -209,9 +234,13 @@ async def write_entry(
 
     attempts = 1 if precondition.kind == "match" else UNCONDITIONAL_WRITE_ATTEMPTS
     for attempt in range(1, attempts + 1):
-        current = await _current_state(backend, store, key, scope)
-        if precondition.kind == "match" and current.version != precondition.version:
-            raise _lost(store, key, precondition, current.version)
+        state = (
+            _CurrentState(known.entry.version, dict(known.entry.attributes), known.entry.user_ids)
+            if known is not None and known.entry is not None
+            else await _current_state(backend, store, key, scope)
+        )
+        if precondition.kind == "match" and state.version != precondition.version:
+            raise _lost(store, key, precondition, state.version)
         try:
             return await ticket.run(
                 backend.set_entry(
@@ -219,10 +248,10 @@ async def write_entry(
                     key,
                     value,
                     scope=scope,
-                    match_version=current.version,
-                    exclusive_create=current.version is None,
-                    attributes=current.attributes if new_attributes is None else new_attributes,
-                    user_ids=current.user_ids if new_user_ids is None else new_user_ids,
+                    match_version=state.version,
+                    exclusive_create=state.version is None,
+                    attributes=state.attributes if new_attributes is None else new_attributes,
+                    user_ids=state.user_ids if new_user_ids is None else new_user_ids,
                 )
             )
         except PreconditionFailed:
@@ -310,15 +339,18 @@ async def rollback_entry(
     expected = expected_latest or latest_id
     if expected is None:
         raise EntryNotFound(f"{store}/{key} has no versions to roll back.")
-    return await write_entry(
+    return await _write(
         backend,
         store,
         key,
         old.value,
-        scope=scope,
-        precondition=Precondition.match(expected),
-        attributes=old.attributes,
-        user_ids=old.user_ids,
+        scope,
+        Precondition.match(expected),
+        old.attributes,
+        old.user_ids,
+        None,
+        "rollback",
+        {"rollbackTo": to_version},
     )
 
 
@@ -404,8 +436,27 @@ def _lost(
     )
 
 
+def _known_current(precondition: Precondition, current: Entry | None) -> guard.KnownCurrent | None:
+    """What the write is conditional on, when the gate need not read it again."""
+    if precondition.kind == "absent":
+        return guard.KnownCurrent(None)  # an exclusive create: nothing live is replaced
+    if (
+        precondition.kind == "match"
+        and current is not None
+        and current.version == precondition.version
+    ):
+        return guard.KnownCurrent(current)
+    return None
+
+
 async def _before_write(
-    backend: DataStoreBackend, operation: str, store: str, key: str, scope: str
+    backend: DataStoreBackend,
+    operation: str,
+    store: str,
+    key: str,
+    scope: str,
+    known: guard.KnownCurrent | None = None,
+    extra: Mapping[str, JsonValue] | None = None,
 ) -> WriteTicket:
     """The hook every write passes: read-only targets, then the safety gate (roles, protected
     connections, session-lock guard); the returned ticket runs the write and audits it."""
@@ -414,7 +465,7 @@ async def _before_write(
             f"Cannot {operation} {store}/{key}: this target is read-only (a snapshot); "
             "restore it into a writable target first."
         )
-    return await guard.before_write(backend, operation, store, key, scope)
+    return await guard.before_write(backend, operation, store, key, scope, known=known, extra=extra)
 
 
 def _check_names(store: str, key: str, scope: str) -> None:

@@ -17,9 +17,10 @@ import contextvars
 import getpass
 import logging
 import os
+import uuid
 from collections.abc import Awaitable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -58,6 +59,7 @@ class WriteIntent:
     reason: str | None = None
     force: bool = False  # write even over a live session lock
     confirmed: bool = False  # the user confirmed writing to a protected connection
+    job: str | None = None  # the bulk job the write belongs to (set by job_scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +141,37 @@ def ordered_operation(operation: str) -> bool:
     return operation.startswith("ordered.")
 
 
+@dataclass(frozen=True, slots=True)
+class KnownCurrent:
+    """The entry as the caller knows it, when the write is CONDITIONAL on exactly that state
+    (``entry`` None: an exclusive create, i.e. "must not exist"; else a match on
+    ``entry.version``). The guard then skips its own read: if the entry changed meanwhile the
+    backend refuses the write, so the session lock and "version before" it derives from
+    ``entry`` are exactly those of the entry the write replaced. Only
+    ``services/entries.py`` builds one, and only for such conditional writes."""
+
+    entry: Entry | None
+
+
 async def before_write(
-    backend: DataStoreBackend, operation: str, store: str, key: str, scope: str
+    backend: DataStoreBackend,
+    operation: str,
+    store: str,
+    key: str,
+    scope: str,
+    *,
+    known: KnownCurrent | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> WriteTicket:
-    """Refuse (raising a :class:`WriteRefused`) or return the ticket that audits the write."""
+    """Refuse (raising a :class:`WriteRefused`) or return the ticket that audits the write.
+
+    ``extra`` adds fields to the audit record (a rollback's ``rollbackTo``)."""
     session = _SESSIONS.get(backend)
     intent = _INTENT.get()
     if session is None:  # a backend nobody bound (library use, unit tests): no policy
         return WriteTicket(None, {})
     policy = session.policy
-    record = _base_record(session, intent, operation, store, key, scope)
+    record = _base_record(session, intent, operation, store, key, scope) | dict(extra or {})
     where = f"{store}/{scope}/{key}"
     if not policy.role.can_write():
         _refuse(
@@ -163,7 +186,10 @@ async def before_write(
         )
     if policy.protected:
         _check_protected(session, record, intent, operation, where)
-    lock, before = await _current(backend, operation, store, key, scope)
+    if known is not None and not ordered_operation(operation):
+        lock, before = _known(known)
+    else:
+        lock, before = await _current(backend, operation, store, key, scope)
     record["versionBefore"] = before
     if lock is not None and lock.live:
         record["lock"] = lock.to_dict()
@@ -193,6 +219,64 @@ async def before_write(
         record["forced"] = True
     session.access.touch()
     return WriteTicket(session, record)
+
+
+@contextmanager
+def job_scope(backend: DataStoreBackend, kind: str, *, job_id: str | None = None) -> Iterator[str]:
+    """Run a bulk job (restore, bulk edit, migrate, erase-user) under ONE gate pass.
+
+    Checks the role and, on a protected connection, the confirmation and typed reason once for
+    the whole job (a refusal is audited once and raised before anything is written); records
+    ``job.start`` with the job id, kind and reason; then every write inside the block carries
+    ``job`` (and the reason) in its record and passes the per-entry gate (session-lock guard,
+    audit) without asking again. ``job.end`` records the outcome. The block is one audit group
+    commit (:meth:`AuditTrail.batch`); call :func:`checkpoint` where the job saves its state.
+    Yields the job id. An unbound backend only gets the job id in its intent.
+    """
+    session = _SESSIONS.get(backend)
+    intent = _INTENT.get()
+    job_id = job_id or f"{kind}-{uuid.uuid4().hex[:12]}"
+    job_intent = replace(intent, job=job_id)
+    if session is None:
+        with write_intent(job_intent):
+            yield job_id
+        return
+    policy = session.policy
+    record = _base_record(session, job_intent, "job.start", None, None, None)
+    record["jobKind"] = kind
+    what = f"run a {kind} job on connection {policy.name!r}"
+    if not policy.role.can_write():
+        _refuse(
+            session,
+            record,
+            RoleForbidsWrite(
+                f"Cannot {what}: your role is {policy.role.value} (read-only). Nothing was "
+                "written.",
+                connection=policy.name,
+                role=policy.role.value,
+            ),
+        )
+    if policy.protected:
+        _check_protected(session, record, job_intent, f"{kind} job", f"connection {policy.name}")
+    trail = session.audit
+    with trail.batch() if trail is not None else nullcontext():
+        audit_refusal_only(session, record | {"outcome": "ok"})
+        end = record | {"operation": "job.end"}
+        try:
+            with write_intent(job_intent):
+                yield job_id
+        except BaseException as error:
+            audit_refusal_only(session, end | {"outcome": "failed", "error": type(error).__name__})
+            raise
+        audit_refusal_only(session, end | {"outcome": "ok"})
+
+
+def checkpoint(backend: DataStoreBackend) -> None:
+    """Make the audit records of ``backend``'s writes so far durable (a job's checkpoint:
+    call it before saving the job's own state)."""
+    session = _SESSIONS.get(backend)
+    if session is not None and session.audit is not None:
+        session.audit.checkpoint()
 
 
 def audit_refusal_only(session: GuardSession, record: Mapping[str, Any]) -> None:
@@ -256,11 +340,24 @@ async def _current(
     return detect_session_lock(entry.value, entry.attributes), entry.version
 
 
+def _known(known: KnownCurrent) -> tuple[SessionLock | None, str | int | None]:
+    entry = known.entry
+    if entry is None:
+        return None, None
+    return detect_session_lock(entry.value, entry.attributes), entry.version
+
+
 def _base_record(
-    session: GuardSession, intent: WriteIntent, operation: str, store: str, key: str, scope: str
+    session: GuardSession,
+    intent: WriteIntent,
+    operation: str,
+    store: str | None,
+    key: str | None,
+    scope: str | None,
 ) -> dict[str, Any]:
     policy = session.policy
-    return {
+    job = {"job": intent.job} if intent.job else {}
+    return job | {
         "time": format_time(utc_now()),
         "osUser": session.actor.os_user,
         "identity": session.actor.identity,

@@ -99,7 +99,13 @@ def verify_command(log_file: Path | None) -> None:
             console.print("No audit logs yet.")
         for report in reports:
             if report.broken is None:
-                console.print(f"OK      {report.log}: {report.records} records", markup=False)
+                note = (
+                    f" ({report.uncommitted} after the head: a batch interrupted by a crash; "
+                    "the next append commits them)"
+                    if report.uncommitted
+                    else ""
+                )
+                console.print(f"OK      {report.log}: {report.records} records{note}", markup=False)
             else:
                 console.print(
                     f"BROKEN  {report.log}: line {report.broken.line}: {report.broken.problem}",

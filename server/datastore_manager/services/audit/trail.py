@@ -2,6 +2,23 @@
 
 ``<audit dir>/workspace.jsonl`` holds everything; ``<audit dir>/connections/<name>.jsonl``
 holds one connection's records, so a connection's history can be handed over on its own.
+
+Durability policy (see docs/security.md, "Audit log cost"):
+
+* Outside a batch, :meth:`AuditTrail.record` is interactive: each log is fsynced and its head
+  moved per record (the language server's single saves).
+* Inside ``with trail.batch():`` (bulk jobs; a whole ``dsm`` run) records are written to the
+  files at once but fsynced and anchored in the heads once per checkpoint — every
+  ``max_records`` records / ``max_seconds``, at :meth:`AuditTrail.checkpoint` (call it where
+  the job saves its own checkpoint, *before* saving it) and when the outermost batch closes.
+  Batches nest (the inner one joins the outer). Usage for a job::
+
+      with trail.batch():              # or guard.job_scope(...), which also does this
+          for entry in work:
+              await entries.write_entry(...)   # the guard records through the batch
+              if checkpoint_now:
+                  trail.checkpoint()           # durable before the job's state file
+                  save_state(...)
 The directory is ``$DSM_AUDIT_DIR``, else ``.datastore-manager/audit`` beside the workspace's
 ``.datastore-manager.json``, else the user's state directory (never the current directory,
 so running ``dsm`` in a source tree does not litter it).
@@ -12,10 +29,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from .batch import DEFAULT_MAX_RECORDS, DEFAULT_MAX_SECONDS, GroupCommit
 from .chain import append_record
 
 AUDIT_DIR_ENV: Final = "DSM_AUDIT_DIR"
@@ -49,6 +69,9 @@ class AuditTrail:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._group: GroupCommit | None = None
+        self._depth = 0
+        self._mutex = threading.RLock()  # the language server records from several threads
 
     @property
     def workspace_log(self) -> Path:
@@ -59,9 +82,46 @@ class AuditTrail:
 
     def record(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Append ``fields`` (which must name a ``connection``) to both logs."""
-        written = append_record(self.workspace_log, fields)
-        append_record(self.connection_log(str(fields["connection"])), fields)
-        return written
+        connection_log = self.connection_log(str(fields["connection"]))
+        with self._mutex:
+            group = self._group
+            if group is None:
+                written = append_record(self.workspace_log, fields)
+                append_record(connection_log, fields)
+                return written
+            written = group.append(self.workspace_log, fields)
+            group.append(connection_log, fields)
+            if group.due():
+                group.commit()
+            return written
+
+    @contextmanager
+    def batch(
+        self, max_records: int = DEFAULT_MAX_RECORDS, max_seconds: float = DEFAULT_MAX_SECONDS
+    ) -> Iterator[AuditTrail]:
+        """Group-commit the records made inside the block (see the module doc)."""
+        with self._mutex:
+            if self._group is None:
+                self._group = GroupCommit(max_records, max_seconds)
+            self._depth += 1
+        try:
+            yield self
+        finally:
+            with self._mutex:
+                self._depth -= 1
+                if self._depth == 0 and self._group is not None:
+                    group, self._group = self._group, None
+                    group.close()
+
+    def checkpoint(self) -> None:
+        """Make every record so far durable (fsync + head); a no-op outside a batch."""
+        with self._mutex:
+            if self._group is not None:
+                self._group.commit()
+
+    @property
+    def batching(self) -> bool:
+        return self._group is not None
 
     def logs(self) -> list[Path]:
         """Every log in the directory: the workspace log first."""

@@ -24,6 +24,7 @@ class VerifyReport:
     log: Path
     records: int  # records that chained correctly before the first break
     broken: BrokenLink | None
+    uncommitted: int = 0  # chained records after the head: a batch cut short by a crash
 
     @property
     def ok(self) -> bool:
@@ -34,26 +35,36 @@ class VerifyReport:
             "log": str(self.log),
             "ok": self.ok,
             "records": self.records,
+            "uncommitted": self.uncommitted,
             "broken": None if self.broken is None else self.broken.to_dict(),
         }
 
 
 def verify_log(log: Path) -> VerifyReport:
-    """Check every link of ``log`` and its head; never raises for a damaged file."""
+    """Check every link of ``log`` and its head; never raises for a damaged file.
+
+    Records after the head that chain correctly (and a partial line after the head) are what
+    a crash during a group commit leaves; they are counted as ``uncommitted``, not broken.
+    Everything up to the head must be intact.
+    """
     data = log.read_bytes() if log.exists() else b""
     head = read_head(log)
-    if data and not data.endswith(b"\n"):
-        # A cut inside the last record, or a removed final newline.
-        lines = data.split(b"\n")
-        return _walk(log, lines[:-1]) or VerifyReport(
-            log, len(lines) - 1, BrokenLink(len(lines), "the last record is incomplete")
+    cut = data.rfind(b"\n") + 1
+    lines = data[:cut].split(b"\n")[:-1] if cut else []
+    partial = cut < len(data)
+    if partial and (head is None or head.size is None or cut < head.size):
+        # A cut inside a committed record, or a removed final newline.
+        return _walk(log, lines) or VerifyReport(
+            log, len(lines), BrokenLink(len(lines) + 1, "the last record is incomplete")
         )
-    lines = data.split(b"\n")[:-1] if data else []
     broken = _walk(log, lines)
     if broken is not None:
         return broken
-    tail = line_hash(lines[-1]) if lines else GENESIS
-    return VerifyReport(log, len(lines), _check_head(head, len(lines), tail, bool(data)))
+    problem = _check_head(head, lines, bool(data))
+    if problem is not None:
+        return VerifyReport(log, len(lines), problem)
+    committed = head.records if head is not None else 0
+    return VerifyReport(log, len(lines), None, len(lines) - committed + int(partial))
 
 
 def _walk(log: Path, lines: list[bytes]) -> VerifyReport | None:
@@ -81,15 +92,21 @@ def _check_line(line: bytes, index: int, expected_prev: str) -> str | None:
     return None
 
 
-def _check_head(head: Head | None, records: int, tail: str, has_data: bool) -> BrokenLink | None:
+def _check_head(head: Head | None, lines: list[bytes], has_data: bool) -> BrokenLink | None:
+    records = len(lines)
     if head is None:
         if not has_data:
             return None
         return BrokenLink(records + 1, "the head file is missing: cannot prove no records were cut")
-    if head.records != records:
+    if head.records > records:
         return BrokenLink(
             records + 1, f"the head records {head.records} entries but the log holds {records}"
         )
+    tail = line_hash(lines[head.records - 1]) if head.records else GENESIS
     if head.last != tail:
-        return BrokenLink(records, "the last record does not match the head (changed)")
+        return BrokenLink(
+            max(head.records, 1), "the last committed record does not match the head (changed)"
+        )
+    if head.size is not None and head.size != sum(len(line) + 1 for line in lines[: head.records]):
+        return BrokenLink(head.records, "the head's size does not match the log (changed)")
     return None
