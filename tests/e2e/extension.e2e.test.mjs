@@ -195,12 +195,28 @@ test('a concurrent dsm set makes the save a conflict diff; "Overwrite with mine"
   });
 });
 
+test('"Take theirs" drops the local edit and shows the remote value', async () => {
+  await step('take-theirs', async (page) => {
+    const theirs = remoteValue();
+    theirs.Data.Gems = 4242;
+    dsm('set', 'PlayerData', KEY, '--value', JSON.stringify(theirs));
+    await replaceEditorText(page, JSON.stringify({ ...theirs, Data: { ...theirs.Data, Gems: 1 } }));
+    await page.keyboard.press('Control+S');
+    await page.getByRole('tab', { name: /remote ↔ yours/ }).waitFor({ state: 'visible' });
+    await page.locator('.notifications-toasts').getByRole('button', { name: 'Take theirs' }).first().click();
+    await page.getByRole('tab', { name: /remote ↔ yours/ }).waitFor({ state: 'detached' });
+    await editor(page).locator('.view-lines').getByText('4242').first().waitFor({ state: 'visible' });
+    await page.locator('.tab.dirty').first().waitFor({ state: 'detached' });
+    assert.equal(remoteValue().Data.Gems, 4242);
+  });
+});
+
 test('version history lists the versions; rolling back restores an old value as a new version', async () => {
   let list, target;
   await step('open-history', async (page) => {
     list = JSON.parse(dsm('versions', 'PlayerData', KEY, '--json')).versions;
-    // oldest first: … -250 (demo), 250 (our save), 999 (dsm set), 7 (overwrite)
-    target = list[list.length - 3].version;
+    // oldest first: … -250 (demo), 250 (our save), 999 (dsm set), 7 (overwrite), Gems 4242 (theirs)
+    target = list[list.length - 4].version;
     await page.getByRole('tab', { name: new RegExp(`^${KEY}\\.json`) }).first().click();
     await runCommand(page, 'DataStore: Open Version History');
     await page.getByRole('treeitem', { name: `version ${target}` }).waitFor({ state: 'visible' });
@@ -232,6 +248,33 @@ test('version history lists the versions; rolling back restores an old value as 
     // Ctrl+click a second version: the two open in the diff editor
     await page.getByRole('treeitem', { name: `version ${target}` }).click({ modifiers: ['Control'] });
     await page.getByRole('tab', { name: new RegExp(`${list[0].version} ↔ ${target}`) }).waitFor({ state: 'visible' });
+  });
+});
+
+test('the dashboard webview loads its bundled script under the CSP in real VS Code', async () => {
+  await step('dashboard', async (page) => {
+    await row(tree(page), 'PlayerData').click({ button: 'right' });
+    const item = page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: /Open Dashboard/ });
+    await item.hover();
+    await sleep(300);
+    await item.click();
+    if (await item.isVisible()) await page.keyboard.press('Enter');
+    await page.getByRole('tab', { name: /Dashboard: PlayerData/ }).waitFor({ state: 'visible' });
+    // webviews are nested iframes: find the one with the dashboard's status line
+    let text;
+    const end = Date.now() + 30_000;
+    while (!text) {
+      for (const f of page.frames()) {
+        const t = await f.locator('#status').textContent({ timeout: 200 }).catch(() => null);
+        if (t && t !== 'Loading…') text = t;
+      }
+      if (Date.now() > end) throw new Error('the dashboard script never ran (status still "Loading…")');
+      await sleep(250);
+    }
+    log(`dashboard status: ${text}`);
+    // the script ran (it replaced "Loading…"): either charts from the server, or its error
+    assert.match(text, /entries sampled|No statistics from the server/);
+    await page.screenshot({ path: path.join(art, 'dashboard.png') });
   });
 });
 
