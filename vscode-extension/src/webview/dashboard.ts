@@ -37,12 +37,12 @@ function render(data: DashboardData): void {
         { label: 'limit', data: data.budget.map((b) => b.limit), borderColor: orange, borderDash: [4, 4], pointRadius: 0 },
       ],
     },
-    options: common,
+    options: { ...common, scales: { y: { beginAtZero: true } } },
   });
   draw('sizes', {
     type: 'bar',
     data: { labels: data.sizes.map((s) => s.label), datasets: [{ label: 'entries', data: data.sizes.map((s) => s.count), backgroundColor: green }] },
-    options: { ...common, plugins: { legend: { display: false } } },
+    options: { ...common, scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } },
   });
 
   const select = document.getElementById('field') as HTMLSelectElement;
@@ -55,7 +55,7 @@ function render(data: DashboardData): void {
     draw('fieldChart', {
       type: 'bar',
       data: { labels: values.map((v) => v.label), datasets: [{ label: select.value, data: values.map((v) => v.count), backgroundColor: blue }] },
-      options: { ...common, plugins: { legend: { display: false } } },
+      options: { ...common, scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } },
     });
   };
   select.onchange = () => { drawField(); vscode.postMessage({ type: 'field', name: select.value }); };

@@ -1,7 +1,7 @@
 // Renders the real dashboard page (same HTML, same bundled Chart.js script as in VS Code) in
 // headless Debian Chromium with fixture data; asserts the charts drew and the CSP held.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
@@ -75,6 +75,8 @@ test('draws the three charts from fixture data, with no CSP violation or remote 
     assert.ok(c.painted > 500, `${c.id} has drawn pixels (${c.painted})`);
   }
   assert.match(await page.textContent('#status'), /PlayerData: 240 entries sampled/);
+  mkdirSync(new URL('test-output/', root), { recursive: true });
+  await page.screenshot({ path: new URL('test-output/dashboard.png', root).pathname }); // for a human look
   assert.deepEqual(await page.$$eval('#field option', (o) => o.map((x) => x.value)), ['Level', 'Tier']);
   await page.selectOption('#field', 'Tier');
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'field' && m.name === 'Tier'));
