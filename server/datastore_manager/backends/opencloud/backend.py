@@ -10,9 +10,10 @@ ordered for ordered entries (exact int64 values; v2 uses doubles).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ...model import (
     AlreadyExists,
@@ -188,8 +189,26 @@ class OpenCloudBackend(DataStoreBackend):
         path = paths.v2_entries(self.universe_id, store, wildcard)
         call = Call(ops.LIST_KEYS, "GET", path, self._subject(store), params=params)
         body = wire.body_json((await self.client.send(call)).response)
-        items = [wire.key_from_v2(item, scope) for item in body.get("dataStoreEntries") or []]
+        raw = body.get("dataStoreEntries") or []
+        items = [wire.key_from_v2(item, scope, all_scopes=all_scopes) for item in raw]
+        if include_deleted and not any("state" in item for item in raw):
+            items = await self._mark_deleted(store, items)
         return Page(items, wire.next_cursor(body, "nextPageToken"))
+
+    async def _mark_deleted(self, store: str, items: list[KeyInfo]) -> list[KeyInfo]:
+        """List items carry only path and id (OA), so tombstones are found by reading each
+        key (reads have the largest budget); only done for ``include_deleted`` listings."""
+
+        async def mark(info: KeyInfo) -> KeyInfo:
+            try:
+                await self._get_latest(store, info.scope, info.key)
+            except EntryDeleted:
+                return KeyInfo(info.scope, info.key, deleted=True)
+            except EntryNotFound:
+                pass
+            return info
+
+        return list(await asyncio.gather(*(mark(info) for info in items)))
 
     # ---- reading entries -------------------------------------------------------------------
 
@@ -262,23 +281,26 @@ class OpenCloudBackend(DataStoreBackend):
         return entry
 
     async def _get_as_of(self, store: str, scope: str, key: str, as_of: datetime) -> Entry:
-        """v2's ``@latest:<time>`` selector; v1 has no way to ask for a point in time."""
+        """The version current at ``as_of``: the newest version created at or before it (v1
+        List Versions with endTime), then that version (often already cached)."""
         if as_of > utc_now() + roblox.MAX_FUTURE_TIMESTAMP:
             raise InvalidArgument(
                 f"{format_time(as_of)} is more than 10 minutes in the future; Roblox refuses it."
             )
-        selector = f"{key}@latest:{format_time(as_of)}"
-        call = Call(
-            ops.GET_ENTRY,
-            "GET",
-            paths.v2_entry(self.universe_id, store, scope, selector),
-            self._subject(store, scope, key),
-            throughput_key=self._throughput_key(store, scope, key),
+        if as_of <= datetime(1970, 1, 1, tzinfo=UTC):
+            raise InvalidArgument(f"{format_time(as_of)} is not after the Unix epoch (OA).")
+        page = await self.list_versions(
+            store, key, scope=scope, end_time=as_of, descending=True, limit=1
         )
-        body = wire.body_json((await self.client.send(call)).response)
-        if body.get("state") == "DELETED":
-            raise EntryDeleted(f"{call.subject.describe()} was deleted at {format_time(as_of)}.")
-        return wire.entry_from_v2(store, scope, key, body)
+        subject = self._subject(store, scope, key)
+        if not page.items:
+            raise EntryNotFound(f"{subject.describe()} did not exist at {format_time(as_of)}.")
+        version = page.items[0]
+        if version.deleted:
+            raise EntryDeleted(f"{subject.describe()} was deleted at {format_time(as_of)}.")
+        return await self._get_version(
+            store, scope, key, version.version, self._entry_params(store, key, scope)
+        )
 
     async def list_versions(
         self,
@@ -358,7 +380,9 @@ class OpenCloudBackend(DataStoreBackend):
         async def send() -> VersionInfo:
             reply = await self.client.send(call, deadline)
             if reply.response.status_code == 412:
-                return await self._lost_precondition(call, reply.uncertain, ours, match_version)
+                return await self._lost_precondition(
+                    call, reply.uncertain, ours, match_version, reply.response.headers
+                )
             return wire.version_from_v1(wire.body_json(reply.response))
 
         async def reconcile() -> VersionInfo | None:
@@ -374,7 +398,12 @@ class OpenCloudBackend(DataStoreBackend):
         return version
 
     async def _lost_precondition(
-        self, call: Call, uncertain: bool, ours: _Written, match_version: str | None
+        self,
+        call: Call,
+        uncertain: bool,
+        ours: _Written,
+        match_version: str | None,
+        headers: Mapping[str, str],
     ) -> VersionInfo:
         """A 412. After an uncertain earlier attempt it may be our own write that moved the
         version: accept it only if the current version holds exactly what we sent and directly
@@ -394,6 +423,9 @@ class OpenCloudBackend(DataStoreBackend):
             ):
                 return _version_of(current)
         current_version = current.version if current is not None else None
+        current_version = current_version or headers.get("roblox-entry-version")
+        if current_version is None:  # a tombstone: Roblox sends no entry headers for it
+            current_version = await self._latest_version(subject.store, subject.scope, subject.key)
         if match_version is None:
             raise AlreadyExists(
                 f"{subject.describe()} already exists; nothing was written. Read it and save "
@@ -406,6 +438,13 @@ class OpenCloudBackend(DataStoreBackend):
             "written. Reload it, re-apply your change and save again.",
             current_version=current_version,
         )
+
+    async def _latest_version(self, store: str, scope: str, key: str) -> str | None:
+        try:
+            page = await self.list_versions(store, key, scope=scope, descending=True, limit=1)
+        except EntryNotFound:
+            return None
+        return page.items[0].version if page.items else None
 
     async def _follows(self, entry: Entry, previous: str | None) -> bool:
         page = await self.list_versions(
@@ -744,29 +783,12 @@ class OpenCloudBackend(DataStoreBackend):
     async def delete_ordered(
         self, store: str, key: str, *, scope: str = roblox.DEFAULT_SCOPE
     ) -> None:
+        """v1 ordered Delete answers 200 whether or not the entry existed (FACTS §22.10), so
+        a missing entry is detected by reading it first; deleting is idempotent to retry."""
+        await self.get_ordered(store, key, scope=scope)
         subject = self._ordered_subject(store, scope, key)
-        path = paths.v2_ordered_entry(self.universe_id, store, scope, key)
-        call = Call(ops.DELETE_ORDERED, "DELETE", path, subject)
-        deadline = self.client.deadline()
-        uncertain = False
-
-        async def send() -> bool:
-            nonlocal uncertain
-            try:
-                await self.client.send(call, deadline)
-            except OutcomeUnknown:
-                uncertain = True
-                raise
-            except EntryNotFound:
-                if uncertain:  # our earlier attempt deleted it
-                    return True
-                raise
-            return True
-
-        async def reconcile() -> bool | None:
-            return None  # deleting again is harmless: a 404 then means ours was applied
-
-        await run_reconciled(send, reconcile, deadline, self.client.sleep)
+        path = paths.v1_ordered_entries(self.universe_id, store, scope, key)
+        await self.client.send(Call(ops.DELETE_ORDERED, "DELETE", path, subject))
 
 
 class _Written:

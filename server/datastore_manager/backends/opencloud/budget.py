@@ -3,9 +3,10 @@
 Why: Open Cloud v2 shares the experience's budget with its live game servers (FACTS §14), so a
 bulk job must never take the whole budget — players' saves would start failing. The budget:
 
-* paces every category (standard/ordered × read/write/list/remove) with a token bucket at the
-  category's requests-per-minute, and caps any 60 s window at that limit, as Roblox counts;
-* lets bulk work use at most ``bulk_share`` of each category (default 50 %), and shrinks that
+* caps every category (standard/ordered × read/write/list/remove) at its requests-per-minute
+  in any 60 s window, as Roblox counts — interactive requests may use that window freely;
+* paces bulk work smoothly (token bucket, small bursts) at most at ``bulk_share`` of each
+  category (default 50 %) so live servers always find budget, and shrinks that
   share further while 429s say live traffic needs the budget (additive recovery afterwards);
 * enforces the per-universe and per-key byte throughput (sliding 60 s, rounded up to KB);
 * learns the real limit from ``x-ratelimit-limit``/``-remaining``/``-reset`` and pauses a
@@ -33,13 +34,14 @@ from enum import IntEnum
 from ...model import limits
 
 WINDOW_SECONDS = 60.0
-BURST_SECONDS = 3.0  # a token bucket holds this many seconds of budget: small bursts only
+BULK_BURST_SECONDS = 3.0  # bulk work is paced smoothly: at most 3 s of its share at once
 DEFAULT_BULK_SHARE = 0.5
 DEFAULT_BULK_CONCURRENCY = 8
 MIN_BACKOFF_FACTOR = 0.1  # bulk never drops below 10 % of its share
 RECOVERY_STEP = 0.1  # factor regained per RECOVERY_SECONDS without a 429
 RECOVERY_SECONDS = 10.0
 _KB = 1024
+MAX_NAP = 0.25  # longest sleep before a waiter re-checks its turn
 
 
 class Priority(IntEnum):
@@ -221,6 +223,7 @@ class RequestBudget:
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         self._changed = asyncio.Condition()
+        self._wakers: set[asyncio.Task[None]] = set()
         self._bulk_slots = asyncio.Semaphore(bulk_concurrency)
         self._universe_bytes = {"read": SlidingWindow(), "write": SlidingWindow()}
         self._key_bytes: dict[tuple[str, str], SlidingWindow] = {}
@@ -254,11 +257,18 @@ class RequestBudget:
                     delay = self._delay(state, waiter, key, write_bytes)
                     if delay <= 0:
                         break
+                    # Woken early when anything changes; the cap keeps a lost wake-up (a
+                    # cancelled waiter) from stalling the queue.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), timeout=delay)
+                        await asyncio.wait_for(self._changed.wait(), timeout=min(delay, MAX_NAP))
                 self._take(state, waiter, key, write_bytes)
         finally:
             self._waiters.remove(waiter)
+            wake = asyncio.get_running_loop().create_task(self._notify())
+            self._wakers.add(wake)
+            wake.add_done_callback(self._wakers.discard)
+
+    async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
 
@@ -267,7 +277,7 @@ class RequestBudget:
         priority, or same priority and earlier) in the same category go first."""
         ahead = [w for w in self._waiters if w.category == waiter.category and w < waiter]
         if ahead:
-            return 3600.0  # woken by notify when the one ahead is admitted
+            return MAX_NAP  # woken by notify when the one ahead is admitted
         now = self._clock()
         self._recover(now)
         delays = [
@@ -397,8 +407,8 @@ class RequestBudget:
         bulk_rate = rate * self.bulk_share
         return _Category(
             limit=limit,
-            total=TokenBucket(rate, max(1.0, rate * BURST_SECONDS), now),
-            bulk=TokenBucket(bulk_rate, max(1.0, bulk_rate * BURST_SECONDS), now),
+            total=TokenBucket(rate, max(1.0, limit), now),
+            bulk=TokenBucket(bulk_rate, max(1.0, bulk_rate * BULK_BURST_SECONDS), now),
         )
 
     def _bulk_cap(self, state: _Category) -> float:
@@ -408,9 +418,9 @@ class RequestBudget:
     def _retune(self, state: _Category, limit: float, now: float) -> None:
         state.limit = limit
         rate = limit / WINDOW_SECONDS
-        state.total.retune(rate, max(1.0, rate * BURST_SECONDS), now)
+        state.total.retune(rate, max(1.0, limit), now)
         bulk_rate = rate * self.bulk_share * self._factor
-        state.bulk.retune(bulk_rate, max(1.0, bulk_rate * BURST_SECONDS), now)
+        state.bulk.retune(bulk_rate, max(1.0, bulk_rate * BULK_BURST_SECONDS), now)
 
     def _retune_all(self, now: float) -> None:
         for state in self._categories.values():

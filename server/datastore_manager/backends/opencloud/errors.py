@@ -165,7 +165,7 @@ def _not_found(operation: Operation, subject: Subject, roblox: RobloxError, said
     }
     if roblox.detail_code in by_detail:
         return by_detail[roblox.detail_code](f"{subject.describe()} does not exist.{said}")
-    if roblox.detail_code == "DatastoreDeleted" or ("deleted" in message and "store" in message):
+    if roblox.detail_code == "DatastoreDeleted" or ("delet" in message and "store" in message):
         return DataStoreDeleted(
             f"Data store {subject.store!r} is scheduled for deletion; undelete it before "
             f"using its entries.{said}"

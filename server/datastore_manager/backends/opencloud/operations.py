@@ -50,7 +50,7 @@ GET_ORDERED = Operation("read ordered entry", "ordered.read", _ORDERED_READ, Tru
 CREATE_ORDERED = Operation("create ordered entry", "ordered.write", _ORDERED_WRITE, False)
 UPDATE_ORDERED = Operation("update ordered entry", "ordered.write", _ORDERED_WRITE, True)
 INCREMENT_ORDERED = Operation("increment ordered entry", "ordered.write", _ORDERED_WRITE, False)
-DELETE_ORDERED = Operation("delete ordered entry", "ordered.remove", _ORDERED_WRITE, False)
+DELETE_ORDERED = Operation("delete ordered entry", "ordered.remove", _ORDERED_WRITE, True)
 # A set with matchVersion / exclusiveCreate: resending cannot double-apply (a 412 after an
 # uncertain attempt is reconciled against the entry's history by the backend).
 SET_ENTRY_CONDITIONAL = Operation(

@@ -7,7 +7,6 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
 
 import httpx
 
@@ -147,13 +146,13 @@ def data_store_from_v2(item: Mapping[str, Any]) -> DataStoreInfo:
     )
 
 
-def key_from_v2(item: Mapping[str, Any], scope: str) -> KeyInfo:
-    """A list item carries ``path`` (…/scopes/{scope}/entries/{id}) and ``id``."""
-    path = str(item.get("path", ""))
-    marker = "/scopes/"
-    if marker in path:
-        scope = unquote(path.split(marker, 1)[1].split("/", 1)[0])
-    return KeyInfo(scope=scope, key=str(item.get("id", "")), deleted=item.get("state") == "DELETED")
+def key_from_v2(item: Mapping[str, Any], scope: str, *, all_scopes: bool) -> KeyInfo:
+    """A list item carries ``path`` and ``id``; listing ``scopes/-`` gives ids ``scope/key``.
+    ``state`` is not documented on list items; it is used when present."""
+    entry_id = str(item.get("id", ""))
+    if all_scopes:
+        scope, _, entry_id = entry_id.partition("/")
+    return KeyInfo(scope=scope, key=entry_id, deleted=item.get("state") == "DELETED")
 
 
 def user_id_from_v2(text: object) -> int:
