@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,13 @@ async def contents(backend: DataStoreBackend) -> dict[str, Any]:
         if ordered_cursor is None:
             break
     return found
+
+
+def versions_per_key(db: Path) -> dict[str, int]:
+    """How many versions (tombstones included) each standard key of a local store has."""
+    with sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT s.name, e.scope, e.key, count(*) FROM versions v "
+            "JOIN entries e ON e.id = v.entry_id JOIN stores s ON s.id = e.store_id GROUP BY e.id"
+        ).fetchall()
+    return {f"{store}/{scope}/{key}": count for store, scope, key, count in rows}

@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backup",
     "restore",
     "export",
+    "restore_as_of",
 )
 
 
