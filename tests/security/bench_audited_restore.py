@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from datastore_manager.backends.local.engine import LocalEngine
@@ -49,7 +50,10 @@ def main(count: int, scratch_parent: Path) -> None:
         dsm(env, "--target", f"local:{target}", "restore", str(archive), "--quiet")
         elapsed = time.perf_counter() - started
         log = scratch / "audit" / "workspace.jsonl"
-        records = sum(1 for _ in log.open("rb"))
+        lines = [json.loads(line) for line in log.open("rb")]
+        records = len(lines)
+        kinds = Counter(f"{r['operation']}:{r['outcome']}" for r in lines)
+        keys = Counter(r["key"] for r in lines)
         report = verify_log(log)
         print(
             json.dumps(
@@ -59,6 +63,8 @@ def main(count: int, scratch_parent: Path) -> None:
                     "entriesPerSecond": round(count / elapsed, 1),
                     "auditRecords": records,
                     "auditVerifies": report.ok,
+                    "auditKinds": dict(kinds),
+                    "keysAuditedTwice": [k for k, n in keys.items() if n > 1][:5],
                 }
             )
         )
