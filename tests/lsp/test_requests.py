@@ -59,12 +59,16 @@ async def failure(client: LanguageClient, method: str, params: dict[str, Any]) -
     data = plain(caught.value.data)
     kind = {1003: "ConflictData", 1009: "SessionLockedData"}.get(caught.value.code, "ErrorData")
     check(f"{kind}.error", data)
+    if caught.value.code in (1009, 1010, 1011, 1012, 1013):  # refusals of the safety gate
+        check("WriteRefusedData.error", data)
     return caught.value.code, data
 
 
 async def test_listings(client: LanguageClient) -> None:
     connections = await request(client, "dataStore/listConnections", {})
     assert [c["name"] for c in connections["connections"]] == ["local"]
+    safety = {k: connections["connections"][0][k] for k in ("role", "protected", "writesEnabled")}
+    assert safety == {"role": "editor", "protected": False, "writesEnabled": True}
     assert connections["connections"][0]["kind"] == "local"
     assert connections["configError"] is None
 
@@ -144,7 +148,17 @@ async def test_write_create_and_session_lock_override(client: LanguageClient) ->
     params = {"uri": locked, "content": read["content"], "expectedVersion": read["version"]}
     code, data = await failure(client, "dataStore/write", params)
     assert code == 1009 and data["sessionLock"]["live"] is True
-    written = await request(client, "dataStore/write", params | {"overrideSessionLock": True})
+    assert (data["code"], data["error"], data["refusal"]) == (
+        "FAILED_PRECONDITION",
+        "SessionLocked",
+        "session_lock",
+    )
+    # overrideSessionLock is an alias of force, which needs a typed reason (audited).
+    code, data = await failure(client, "dataStore/write", params | {"overrideSessionLock": True})
+    assert (code, data["refusal"], data["sessionLock"]["live"]) == (1012, "reason", True)
+    written = await request(
+        client, "dataStore/write", params | {"overrideSessionLock": True, "reason": "support #42"}
+    )
     assert written["version"] != read["version"]
 
 

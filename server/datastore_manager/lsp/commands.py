@@ -14,7 +14,7 @@ from ..model.uris import entry_uri, parse_entry_uri
 from ..services import entries
 from ..services.schemas import LoadedSchema, content_version, resolve_url
 from .errors import rpc_error
-from .requests import conflict, guard_session_lock
+from .requests import conflict, gated
 
 if TYPE_CHECKING:
     from .server import DsmServer
@@ -56,16 +56,16 @@ async def rollback(server: DsmServer, args: dict[str, Any], token: Any) -> Any:
     if not isinstance(expected, str) or not expected:
         raise InvalidArgument("Parameter 'expectedVersion' (the latest version you saw) is needed.")
     latest = uri.latest()
-    await guard_session_lock(server, latest, bool(args.get("overrideSessionLock")))
     try:
-        written = await entries.rollback_entry(
-            server.state.backend(uri.connection),
-            uri.store,
-            uri.key,
-            uri.version,
-            scope=uri.scope,
-            expected_latest=expected,
-        )
+        with gated(args):
+            written = await entries.rollback_entry(
+                server.state.backend(uri.connection),
+                uri.store,
+                uri.key,
+                uri.version,
+                scope=uri.scope,
+                expected_latest=expected,
+            )
     except PreconditionFailed as error:
         raise await conflict(server, latest, expected, error) from None
     server.after_write(latest)

@@ -10,7 +10,9 @@ from lsprotocol import types
 
 from ..model.limits import MAX_VALUE_LENGTH
 from ..model.uris import EntryUri, is_datastore_uri, parse_uri
-from ..services.documents import JsonDocument, Position
+from ..services.documents import JsonDocument, JsonPath, Position
+from ..services.masking import MASK, SENSITIVE_KEYWORD
+from ..services.schemas import subschema_at
 from ..services.session_locks import detect_session_lock
 from .diagnostics import schema_for
 
@@ -49,12 +51,13 @@ def hover(server: DsmServer, uri: str, document: JsonDocument, at: types.Positio
         if node.parent is not None and node.parent.type == "pair":
             node = node.parent.child_by_field_name("value") or node
     schema = schema_for(server, uri, document)
-    if schema is None or schema.content is None:
-        return None
+    content = schema.content if schema is not None else None
     path = document.path_of(node)
-    sub = schema.subschema_at(path)
+    sub = subschema_at(content, path) if content is not None else None
     if not isinstance(sub, Mapping):
-        return None
+        sub = {}
+    sensitive = _sensitive(server, uri, content, path)
+    reveal = sensitive and server.state.reveal(_connection(uri))
     lines = []
     if sub.get("title"):
         lines.append(f"**{sub['title']}**")
@@ -65,10 +68,49 @@ def hover(server: DsmServer, uri: str, document: JsonDocument, at: types.Positio
         lines.append("Type: " + " | ".join(f"`{k}`" for k in kinds))
     for name in _CONSTRAINTS:
         if name in sub:
-            lines.append(f"{name}: `{json.dumps(sub[name])}`")
+            shown = MASK if sensitive and not reveal and name in _VALUES else json.dumps(sub[name])
+            lines.append(f"{name}: `{shown}`")
+    if sensitive:
+        if reveal:
+            lines.append(f"Sensitive value (revealed): `{_clip(document.text_of(node))}`")
+        else:
+            lines.append(
+                f"Sensitive value: `{MASK}` (masked; an editor or admin can reveal it with "
+                "the `reveal` setting)"
+            )
     if not lines:
         return None
     return _markdown("\n\n".join(lines), document.node_range(node))
+
+
+_VALUES = frozenset({"enum", "const", "default"})  # constraints that spell out values
+
+
+def _connection(uri: str) -> str | None:
+    if not is_datastore_uri(uri):
+        return None
+    parsed = parse_uri(uri)
+    return parsed.connection if isinstance(parsed, EntryUri) else None
+
+
+def _sensitive(server: DsmServer, uri: str, schema: Any, path: JsonPath) -> bool:
+    """``x-sensitive`` on the value or an ancestor in the schema, or a config path rule."""
+    if schema is not None:
+        for depth in range(len(path) + 1):
+            node = subschema_at(schema, path[:depth])
+            if isinstance(node, Mapping) and node.get(SENSITIVE_KEYWORD) is True:
+                return True
+    parsed = parse_uri(uri) if is_datastore_uri(uri) else None
+    if isinstance(parsed, EntryUri):
+        for rule in server.state.sensitive_rules():
+            if any(rule.matches(parsed.store, path[:depth]) for depth in range(len(path) + 1)):
+                return True
+    return False
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    text = text.replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _entry_summary(server: DsmServer, uri: EntryUri, document: JsonDocument) -> str:

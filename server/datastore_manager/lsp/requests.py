@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..model import (
@@ -17,9 +18,9 @@ from ..model import (
 )
 from ..model.limits import DEFAULT_SCOPE
 from ..model.uris import EntryUri, FolderUri, entry_uri, parse_entry_uri
-from ..services import entries
+from ..services import entries, guard
 from ..services.session_locks import detect_session_lock
-from .errors import rpc_error, session_locked
+from .errors import rpc_error
 
 if TYPE_CHECKING:
     from .server import DsmServer
@@ -84,10 +85,59 @@ async def list_connections(server: DsmServer, params: dict[str, Any]) -> Any:
                 "uri": str(FolderUri(c.name)),
                 "source": c.source,
             }
+            | _safety(server, c.name)
             for c in sorted(state.settings.connections.values(), key=lambda c: c.name)
         ],
         "configError": state.config_error,
     }
+
+
+def _safety(server: DsmServer, connection: str) -> dict[str, Any]:
+    """``role``, ``protected``, ``idleTimeoutMinutes`` and ``writesEnabled`` of a connection."""
+    state = server.state
+    try:
+        policy = state.policy(connection)
+    except DataStoreError:
+        return {}
+    session = state.sessions.get(connection)
+    return {
+        "role": policy.role.value,
+        "protected": policy.protected,
+        "idleTimeoutMinutes": policy.idle_timeout_minutes,
+        "writesEnabled": _writes_enabled(policy, session),
+    }
+
+
+def _writes_enabled(policy: Any, session: guard.GuardSession | None) -> bool:
+    if not policy.role.can_write():
+        return False
+    if not policy.protected:
+        return True
+    if session is None:
+        return False
+    try:
+        session.access.check(policy)
+    except DataStoreError:
+        return False
+    return True
+
+
+@request("dataStore/enableWrites")
+async def enable_writes(server: DsmServer, params: dict[str, Any]) -> Any:
+    """Grant (``enabled`` true, the default) or revoke write access to a connection; on a
+    protected connection access lapses after ``idleTimeoutMinutes`` without activity."""
+    connection = _str(params, "connection")
+    enabled = params.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise InvalidArgument("Parameter 'enabled' must be true or false.")
+    state = server.state
+    session = state.session(connection)
+    session.policy = state.policy(connection)
+    if enabled:
+        session.access.grant()
+    else:
+        session.access.revoke()
+    return {"connection": connection} | _safety(server, connection)
 
 
 @request("dataStore/listStores")
@@ -211,21 +261,31 @@ def _no_constants(name: str) -> Any:
     raise InvalidArgument(f"{name} is not JSON and Roblox cannot store it; nothing was written.")
 
 
-async def guard_session_lock(server: DsmServer, uri: EntryUri, override: bool) -> None:
-    """Refuse to edit a profile a live game server owns: its next save would undo the edit."""
-    if override:
-        return
-    backend = server.state.backend(uri.connection)
-    try:
-        current = await backend.get_entry(uri.store, uri.key, scope=uri.scope)
-    except EntryNotFound:
-        return
-    lock = detect_session_lock(current.value, current.attributes)
-    if lock is not None and lock.live:
-        raise session_locked(
-            f"{uri.store}/{uri.key}: {lock.message} Pass overrideSessionLock to write anyway.",
-            lock.to_dict(),
-        )
+def write_intent(params: Mapping[str, Any]) -> guard.WriteIntent:
+    """What the user said about this write: ``reason``, ``force`` (``overrideSessionLock`` is
+    its older name) and ``confirmed`` (a protected connection)."""
+    reason = params.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidArgument("Parameter 'reason' must be a string.")
+    flags = {}
+    for name in ("force", "overrideSessionLock", "confirmed"):
+        value = params.get(name, False)
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"Parameter {name!r} must be true or false.")
+        flags[name] = value
+    return guard.WriteIntent(
+        reason=reason or None,
+        force=flags["force"] or flags["overrideSessionLock"],
+        confirmed=flags["confirmed"],
+    )
+
+
+@contextmanager
+def gated(params: Mapping[str, Any]) -> Iterator[None]:
+    """Run the block's writes with this request's intent (roles, protected connections,
+    session locks and the audit log are applied by services/guard.py on the bound backend)."""
+    with guard.write_intent(write_intent(params)):
+        yield
 
 
 async def conflict(
@@ -262,19 +322,19 @@ async def write(server: DsmServer, params: dict[str, Any]) -> Any:
     precondition = (
         entries.MUST_NOT_EXIST if expected is None else entries.Precondition.match(str(expected))
     )
-    await guard_session_lock(server, uri, bool(params.get("overrideSessionLock")))
     backend = server.state.backend(uri.connection)
     try:
-        written = await entries.write_entry(
-            backend,
-            uri.store,
-            uri.key,
-            value,
-            scope=uri.scope,
-            precondition=precondition,
-            attributes=params.get("attributes", entries.KEEP),
-            user_ids=params.get("userIds", entries.KEEP),
-        )
+        with gated(params):
+            written = await entries.write_entry(
+                backend,
+                uri.store,
+                uri.key,
+                value,
+                scope=uri.scope,
+                precondition=precondition,
+                attributes=params.get("attributes", entries.KEEP),
+                user_ids=params.get("userIds", entries.KEEP),
+            )
     except PreconditionFailed as error:
         raise await conflict(server, uri, expected, error) from None
     server.after_write(uri)
@@ -295,17 +355,18 @@ async def delete(server: DsmServer, params: dict[str, Any]) -> Any:
     uri = _entry(params)
     backend = server.state.backend(uri.connection)
     if uri.kind is StoreKind.ORDERED:
-        await entries.delete_ordered(backend, uri.store, uri.key, scope=uri.scope)
+        with gated(params):
+            await entries.delete_ordered(backend, uri.store, uri.key, scope=uri.scope)
         return {"uri": str(uri), "version": None}
     if uri.read_only:
         raise ReadOnly(f"{uri} is a fixed version (read-only).")
     expected = params.get("expectedVersion")
-    await guard_session_lock(server, uri, bool(params.get("overrideSessionLock")))
     precondition = entries.Precondition.match(expected) if expected else entries.UNCONDITIONAL
     try:
-        info = await entries.delete_entry(
-            backend, uri.store, uri.key, scope=uri.scope, precondition=precondition
-        )
+        with gated(params):
+            info = await entries.delete_entry(
+                backend, uri.store, uri.key, scope=uri.scope, precondition=precondition
+            )
     except PreconditionFailed as error:
         raise await conflict(server, uri, expected, error) from None
     server.after_write(uri)
@@ -340,16 +401,17 @@ async def update_metadata(server: DsmServer, params: dict[str, Any]) -> Any:
     backend = server.state.backend(uri.connection)
     current = await entries.read_entry(backend, uri.store, uri.key, scope=uri.scope)
     try:
-        written = await entries.write_entry(
-            backend,
-            uri.store,
-            uri.key,
-            current.value,
-            scope=uri.scope,
-            precondition=entries.Precondition.match(expected),
-            attributes=params.get("attributes", entries.KEEP),
-            user_ids=params.get("userIds", entries.KEEP),
-        )
+        with gated(params):
+            written = await entries.write_entry(
+                backend,
+                uri.store,
+                uri.key,
+                current.value,
+                scope=uri.scope,
+                precondition=entries.Precondition.match(expected),
+                attributes=params.get("attributes", entries.KEEP),
+                user_ids=params.get("userIds", entries.KEEP),
+            )
     except PreconditionFailed as error:
         raise await conflict(server, uri, expected, error) from None
     server.after_write(uri)
@@ -402,14 +464,15 @@ async def ordered_set(server: DsmServer, params: dict[str, Any]) -> Any:
     value = _int(params, "value")
     if value is None:
         raise InvalidArgument("Parameter 'value' (an integer) is required.")
-    item = await entries.set_ordered(
-        server.state.backend(uri.connection),
-        uri.store,
-        uri.key,
-        value,
-        scope=uri.scope,
-        precondition=_MODES[mode],  # type: ignore[arg-type]
-    )
+    with gated(params):
+        item = await entries.set_ordered(
+            server.state.backend(uri.connection),
+            uri.store,
+            uri.key,
+            value,
+            scope=uri.scope,
+            precondition=_MODES[mode],  # type: ignore[arg-type]
+        )
     return _ordered_item(uri.connection, item)
 
 
@@ -419,7 +482,8 @@ async def ordered_increment(server: DsmServer, params: dict[str, Any]) -> Any:
     amount = _int(params, "amount")
     if amount is None:
         raise InvalidArgument("Parameter 'amount' (an integer) is required.")
-    item = await entries.increment_ordered(
-        server.state.backend(uri.connection), uri.store, uri.key, amount, scope=uri.scope
-    )
+    with gated(params):
+        item = await entries.increment_ordered(
+            server.state.backend(uri.connection), uri.store, uri.key, amount, scope=uri.scope
+        )
     return _ordered_item(uri.connection, item)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,8 @@ from typing import Any
 
 from ..backends import DataStoreBackend
 from ..model import Entry, InvalidArgument, NotFound, TargetKind, parse_target
+from ..services import guard, roles
+from ..services.audit import AuditTrail, audit_directory
 from ..services.config import (
     CONFIG_FILE_NAME,
     CONFIG_SCHEMA_PATH,
@@ -18,6 +22,7 @@ from ..services.config import (
     merge_settings,
 )
 from ..services.documents import JsonDocument, Position
+from ..services.masking import SensitivePath, check_reveal, config_rules
 from ..services.schemas import SchemaAssociation, SchemaRegistry, normalise_url
 
 
@@ -38,6 +43,10 @@ class ServerState:
         self.parsed: dict[str, JsonDocument] = {}
         self.entries: dict[str, Entry] = {}  # last entry read or written, per entry URI
         self.schemas = SchemaRegistry(open_text=self._open_text)
+        # The safety gate (services/guard.py): one session per connection, bound to its backend.
+        self.safety_config = roles.WorkspaceConfig()
+        self.safety_error: str | None = None  # the config could not be read: writes fail closed
+        self.sessions: dict[str, guard.GuardSession] = {}
 
     # ---- settings ------------------------------------------------------------------
 
@@ -50,14 +59,123 @@ class ServerState:
             except InvalidArgument as error:
                 self.config_error = error.message
         self.settings = merge_settings(self.root, workspace, self.client_settings)
+        self._reload_safety()
         config_file = SchemaAssociation((CONFIG_FILE_NAME,), url=CONFIG_SCHEMA_PATH.as_uri())
         self.schemas.set_associations([*self.settings.schemas, config_file])
+
+    # ---- the safety gate ------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path | None:
+        if self.root is None:
+            return None
+        path = self.root / CONFIG_FILE_NAME
+        return path if path.is_file() else None
+
+    def _reload_safety(self) -> None:
+        """Re-read roles / protected / sensitive paths and re-resolve every open session
+        (a role lowered in the config applies to the next request, without a reload)."""
+        self.safety_error = None
+        try:
+            self.safety_config = roles.load_workspace_config(self.config_path)
+        except InvalidArgument as error:
+            self.safety_config = roles.WorkspaceConfig(self.config_path)
+            self.safety_error = error.message
+        audit = AuditTrail(audit_directory(self.config_path))
+        for name, session in list(self.sessions.items()):
+            if name not in self.settings.connections:
+                continue
+            try:
+                session.policy = self.policy(name)
+            except InvalidArgument:  # e.g. an unknown role asked for: fail closed
+                target = self.settings.connections[name].target
+                session.policy = roles.ConnectionPolicy(name, target, roles.Role.VIEWER)
+            session.actor = self.actor()
+            if session.audit is None or session.audit.directory != audit.directory:
+                session.audit = audit
+
+    def actor(self) -> guard.Actor:
+        identity = self.client_settings.get("identity")
+        return guard.Actor.current(identity if isinstance(identity, str) and identity else None)
+
+    def requested_role(self, connection: str) -> str | None:
+        """The lowest role asked for at run time: ``$DSM_ROLE``, the client's ``role`` and its
+        ``connections.<name>.role``. It can only lower the configured role."""
+        asked: list[str] = []
+        client_connection = (self.client_settings.get("connections") or {}).get(connection)
+        for value in (
+            os.environ.get(roles.ROLE_ENV),
+            self.client_settings.get("role"),
+            client_connection.get("role") if isinstance(client_connection, dict) else None,
+        ):
+            if isinstance(value, str) and value:
+                asked.append(value)
+        if not asked:
+            return None
+        return min(asked, key=lambda text: roles.parse_role(text).rank)
+
+    def policy(self, connection: str) -> roles.ConnectionPolicy:
+        """The connection's policy: by name in the workspace config, else by target (so a
+        client-side alias of a protected target is still protected); fails closed (viewer)
+        when the workspace config cannot be read."""
+        config = self.settings.connections.get(connection)
+        if config is None:
+            raise NotFound(f"No connection named {connection!r}.")
+        if self.safety_error is not None:
+            return roles.ConnectionPolicy(connection, config.target, roles.Role.VIEWER)
+        requested = self.requested_role(connection)
+        named = self.safety_config.data.get("connections") or {}
+        target = connection if connection in named else config.target
+        policy = roles.resolve_policy(target, self.safety_config, requested_role=requested)
+        if policy.name == config.target:  # matched no workspace connection
+            policy = dataclasses.replace(policy, name=connection)
+        return policy
+
+    def session(self, connection: str) -> guard.GuardSession:
+        session = self.sessions.get(connection)
+        if session is None:
+            session = guard.GuardSession(
+                self.policy(connection),
+                self.actor(),
+                AuditTrail(audit_directory(self.config_path)),
+                roles.WriteAccess(),  # protected connections: granted by dataStore/enableWrites
+            )
+            self.sessions[connection] = session
+        return session
+
+    def touch(self, session: guard.GuardSession) -> None:
+        """Activity keeps granted write access alive, but never revives lapsed access."""
+        try:
+            session.access.check(session.policy)
+        except roles.WriteAccessExpired:
+            return
+        session.access.touch()
+
+    def reveal(self, connection: str | None) -> bool:
+        """Whether hovers show ``x-sensitive`` values: the client's ``reveal`` setting, honoured
+        for editors and admins only."""
+        if self.client_settings.get("reveal") is not True:
+            return False
+        if connection is None or connection not in self.settings.connections:
+            return True  # a file:// document: already on this user's disk
+        try:
+            check_reveal(self.policy(connection).role, connection)
+        except (roles.RoleForbidsWrite, InvalidArgument):
+            return False
+        return True
+
+    def sensitive_rules(self) -> list[SensitivePath]:
+        try:
+            return config_rules(self.safety_config)
+        except InvalidArgument:
+            return []
 
     # ---- backends ------------------------------------------------------------------
 
     def backend(self, connection: str) -> DataStoreBackend:
         backend = self.backends.get(connection)
         if backend is not None:
+            self.touch(self.session(connection))
             return backend
         config = self.settings.connections.get(connection)
         if config is None:
@@ -75,6 +193,7 @@ class ServerState:
         backend = open_backend(target, api_key=key) if key else open_backend(target)
         if config.read_only:
             backend.read_only = True
+        guard.bind(backend, self.session(connection))  # every write passes the gate
         self.backends[connection] = backend
         return backend
 
@@ -82,6 +201,7 @@ class ServerState:
         for backend in self.backends.values():
             await backend.close()
         self.backends.clear()
+        self.sessions.clear()
 
     # ---- documents -----------------------------------------------------------------
 
