@@ -405,25 +405,19 @@ class OpenCloudBackend(DataStoreBackend):
         match_version: str | None,
         headers: Mapping[str, str],
     ) -> VersionInfo:
-        """A 412. After an uncertain earlier attempt it may be our own write that moved the
-        version: accept it only if the current version holds exactly what we sent and directly
-        follows the version we matched (or is the entry's first, for exclusive create)."""
+        """A 412. After an uncertain earlier attempt the version may have moved because of our
+        own write: it was applied if the version that directly follows the one we matched (the
+        entry's first live version, for exclusive create) holds exactly what we sent — even if
+        others have written on top of it since."""
         subject = call.subject
         assert subject.store is not None and subject.key is not None and subject.scope
-        current: Entry | None = None
         if uncertain:
-            try:
-                current = await self._get_latest(subject.store, subject.scope, subject.key)
-            except EntryNotFound:
-                current = None
-            if (
-                current is not None
-                and ours.matches(current)
-                and await self._follows(current, match_version)
-            ):
-                return _version_of(current)
-        current_version = current.version if current is not None else None
-        current_version = current_version or headers.get("roblox-entry-version")
+            ours_applied = await self._successor_with(
+                subject.store, subject.scope, subject.key, match_version, ours
+            )
+            if ours_applied is not None:
+                return ours_applied
+        current_version = headers.get("roblox-entry-version")
         if current_version is None:  # a tombstone: Roblox sends no entry headers for it
             current_version = await self._latest_version(subject.store, subject.scope, subject.key)
         if match_version is None:
@@ -439,6 +433,33 @@ class OpenCloudBackend(DataStoreBackend):
             current_version=current_version,
         )
 
+    async def _successor_with(
+        self, store: str, scope: str, key: str, previous: str | None, ours: _Written
+    ) -> VersionInfo | None:
+        try:
+            page = await self.list_versions(
+                store, key, scope=scope, descending=True, limit=RECONCILE_MAX_VERSIONS
+            )
+        except EntryNotFound:
+            return None
+        history = list(reversed(page.items))  # oldest first
+        successor: VersionInfo | None = None
+        if previous is None:  # exclusive create: the newest version starting a live run
+            for index in range(len(history) - 1, -1, -1):
+                starts_run = index > 0 and history[index - 1].deleted
+                first_ever = index == 0 and page.next_cursor is None
+                if not history[index].deleted and (starts_run or first_ever):
+                    successor = history[index]
+                    break
+        else:
+            names = [v.version for v in history]
+            if previous in names and names.index(previous) + 1 < len(history):
+                successor = history[names.index(previous) + 1]
+        if successor is None or successor.deleted:
+            return None
+        entry = await self._get_version_uncached(store, scope, key, successor.version)
+        return successor if entry is not None and ours.matches(entry) else None
+
     async def _latest_version(self, store: str, scope: str, key: str) -> str | None:
         try:
             page = await self.list_versions(store, key, scope=scope, descending=True, limit=1)
@@ -446,25 +467,17 @@ class OpenCloudBackend(DataStoreBackend):
             return None
         return page.items[0].version if page.items else None
 
-    async def _follows(self, entry: Entry, previous: str | None) -> bool:
-        page = await self.list_versions(
-            entry.store, entry.key, scope=entry.scope, descending=True, limit=2
-        )
-        versions = [v.version for v in page.items]
-        if not versions or versions[0] != entry.version:
-            return False
-        if previous is None:  # exclusive create: ours must be the first live version
-            return len(versions) == 1 or page.items[1].deleted
-        return len(versions) > 1 and versions[1] == previous
-
     async def _recent_versions(
         self, store: str, scope: str, key: str, since: datetime
     ) -> list[VersionInfo]:
         """Versions created since ``since`` (minus the reconcile window), oldest first, plus
         the one just before them (the baseline)."""
-        page = await self.list_versions(
-            store, key, scope=scope, descending=True, limit=RECONCILE_MAX_VERSIONS
-        )
+        try:
+            page = await self.list_versions(
+                store, key, scope=scope, descending=True, limit=RECONCILE_MAX_VERSIONS
+            )
+        except EntryNotFound:
+            return []  # the entry has never been written
         horizon = since - RECONCILE_WINDOW
         recent: list[VersionInfo] = []
         for version in page.items:
