@@ -38,6 +38,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "restore",
     "export",
     "restore_as_of",
+    "copy",
+    "bulk",
 )
 
 

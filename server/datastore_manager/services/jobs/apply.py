@@ -153,6 +153,7 @@ async def apply(backend: DataStoreBackend, incoming: Incoming, on_conflict: OnCo
                 precondition=precondition,
                 attributes=incoming.attributes,
                 user_ids=incoming.user_ids,
+                current=plan.current,  # just read: the gate need not read it again
             )
         except PreconditionFailed as lost:  # the game wrote in between: look again
             last_error = lost

@@ -18,7 +18,7 @@ from ...archive import ArchiveReader
 from ...archive.reader import ArchivedEntry
 from ...backends import DataStoreBackend
 from ...model import EntryNotFound, OrderedEntry, parse_time
-from .. import entries
+from .. import entries, guard
 from .apply import ConflictFound, Incoming, OnConflict, Outcome, apply, classify, diff_text
 from .base import Job
 from .state import load_state, save_state
@@ -60,7 +60,10 @@ class RestoreJob(Job):
     async def _run(self) -> dict[str, Any]:
         reader = ArchiveReader(self.options.archive)
         try:
-            return await self._restore(reader)
+            if self.options.dry_run:
+                return await self._restore(reader)
+            with guard.job_scope(self.backend, self.kind):  # one gate pass, grouped audit
+                return await self._restore(reader)
         finally:
             reader.close()
 
@@ -99,6 +102,7 @@ class RestoreJob(Job):
             if not options.dry_run:
                 state: dict[str, Any] = {"lastRowId": batch[-1].row_id, "done": self.done}
                 state["counts"] = dict(self.counts)
+                guard.checkpoint(self.backend)  # audit records durable before the checkpoint
                 save_state(self.state_file, job=self.kind, identity=identity, state=state)
             self.emit()
             self.checkpoint_reached()
@@ -108,6 +112,7 @@ class RestoreJob(Job):
         if not options.dry_run:
             final: dict[str, Any] = {"lastRowId": 2**62, "done": self.done, "orderedDone": True}
             final["counts"] = dict(self.counts)
+            guard.checkpoint(self.backend)
             save_state(self.state_file, job=self.kind, identity=identity, state=final)
         details: dict[str, Any] = {"archive": str(options.archive), "target": self.target}
         details["dryRun"] = options.dry_run
