@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import click
 
@@ -40,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "restore_as_of",
     "copy",
     "bulk",
+    "doctor",
 )
 
 
@@ -78,6 +80,17 @@ class _LazyGroup(click.Group):
 _LazyGroup._loaded = set()
 
 
+def _export_env(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """Open Cloud options reach the backend through the environment (backends/opencloud/
+    settings.py reads them), so no command needs to pass them along."""
+
+    def export(_ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            os.environ[name] = str(value)
+
+    return export
+
+
 @click.group(
     cls=_LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -89,6 +102,22 @@ _LazyGroup._loaded = set()
     help=f"Where the data lives: local:PATH (more kinds later). Default: ${TARGET_ENV_VAR}.",
 )
 @click.option("--json", "json_output", is_flag=True, help="Print one JSON document per command.")
+@click.option(
+    "--base-url",
+    envvar="DSM_BASE_URL",
+    metavar="URL",
+    expose_value=False,
+    callback=_export_env("DSM_BASE_URL"),
+    help="Open Cloud base URL (default Roblox's; e.g. the URL `dsm emulator` prints).",
+)
+@click.option(
+    "--budget-share",
+    envvar="DSM_BUDGET_SHARE",
+    type=click.FloatRange(0, 1, min_open=True),
+    expose_value=False,
+    callback=_export_env("DSM_BUDGET_SHARE"),
+    help="Share of Roblox's request budget bulk jobs may use (default 0.5).",
+)
 @click.version_option(package_name="datastore-manager", prog_name="dsm")
 @click.pass_context
 def cli(ctx: click.Context, target: str | None, json_output: bool) -> None:
