@@ -314,3 +314,24 @@ test('an API key typed into "Add Connection" never reaches settings, state, logs
     assert.deepEqual(hits, []);
   });
 });
+
+test('"Open Demo Store" (the walkthrough step) creates and connects the demo universe', async () => {
+  broken = undefined; // independent of the steps above
+  for (let i = 0; i < 3; i++) await ui.page.keyboard.press('Escape');
+  await step('open-demo-store', async (page) => {
+    await runCommand(page, 'DataStore: Open Demo Store');
+    const db = path.join(ws, '.datastore-demo', 'demo.db');
+    const end = Date.now() + 120_000;
+    let config;
+    for (;;) {
+      config = JSON.parse(fs.readFileSync(path.join(ws, '.datastore-manager.json'), 'utf8'));
+      if (fs.existsSync(db) && config.connections.demo.target === 'local:.datastore-demo/demo.db') break;
+      if (Date.now() > end) throw new Error('the demo store was not created and connected');
+      await sleep(500);
+    }
+    assert.ok(config.schemas.some((s) => s.url === './.datastore-demo/player-data.schema.json'));
+    assert.ok(fs.existsSync(path.join(ws, '.datastore-demo', 'player-data.schema.json')));
+    assert.ok(!config.connections.canary?.apiKey, 'no secret in the shared config');
+    await row(tree(page), 'demo').waitFor({ state: 'visible' });
+  });
+});
