@@ -32,9 +32,11 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def dsm(env: dict[str, str], *args: str, check: bool = True) -> dict[str, Any]:
+def dsm(
+    env: dict[str, str], *args: str, check: bool = True, cwd: Path | None = None
+) -> dict[str, Any]:
     """Run ``dsm --json ARGS``; returns its JSON document (asserting exit 0 when ``check``)."""
-    done = subprocess.run([*DSM, *args, "--json"], env=env, capture_output=True, text=True)
+    done = subprocess.run([*DSM, *args, "--json"], env=env, capture_output=True, text=True, cwd=cwd)
     if check:
         assert done.returncode == 0, done.stderr + done.stdout
     document: dict[str, Any] = json.loads(done.stdout) if done.stdout.strip() else {}

@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "restore_as_of",
     "copy",
     "bulk",
+    "migrate",
     "doctor",
 )
 
