@@ -59,3 +59,33 @@ def test_locator_missing_paths_fall_back_to_the_nearest_ancestor() -> None:
     assert (owner.start.line, owner.start.character, owner.end.character) == (1, 2, 8)
     root = document.property_owner_range(())
     assert (root.start.line, root.start.character, root.end.character) == (0, 0, 1)
+
+
+def test_duplicate_key_is_located_at_the_occurrence_the_decoder_keeps() -> None:
+    text = '{"Coins": 1, "Level": {"Coins": 7}, "Coins": -1}'
+    assert json.loads(text)["Coins"] == -1
+    found = locate(text, ["Coins"])
+    assert found is not None
+    key_span, value_span = found
+    assert (text[key_span[0] : key_span[1]], text[value_span[0] : value_span[1]]) == (
+        '"Coins"',
+        "-1",
+    )
+    start = JsonDocument(text).range_of(["Coins"]).start
+    assert (start.line, start.character) == (0, text.rindex("-1"))
+
+
+def test_memoised_locator_agrees_with_a_fresh_walk_in_any_order() -> None:
+    value = {"Data": {"Items": [{"Id": i, "Tags": [i, i + 1, {"x": i}]} for i in range(400)]}}
+    text = json.dumps(value, indent=2)
+    document = JsonDocument(text)
+    paths = [("Data", "Items", i, "Tags", 2, "x") for i in (399, 3, 250, 250, 0, 398, 17)]
+    paths += [("Data", "Items", 400), ("Data", "Nope"), ("Data", "Items", 5, "Tags", 3)]
+    for path in paths:  # out of order: the memo must never skip from a later item
+        expected = locate(text, path)
+        assert document._locator.locate(path) == expected
+        if expected is not None:
+            start, end = expected[1]
+            assert json.loads(text[start:end]) == path[2]
+        else:
+            assert path[-1] in (400, "Nope", 3)
