@@ -184,7 +184,7 @@ def no_server_error(response: httpx.Response) -> None:
     assert response.status_code < 500, (response.request.url, response.status_code, response.text)
 
 
-@fuzz(800)
+@fuzz(400)
 @given(store=hostile, scope=hostile, key=hostile)
 def test_emulator_v1_query_names_never_5xx(
     emulator: tuple[str, httpx.Client], store: str, scope: str, key: str
@@ -203,7 +203,7 @@ def test_emulator_v1_query_names_never_5xx(
         assert put.status_code == 400, put.text
 
 
-@fuzz(800)
+@fuzz(400)
 @given(store=hostile, scope=hostile, key=hostile, raw=st.booleans())
 def test_emulator_v2_path_segments_never_5xx(
     emulator: tuple[str, httpx.Client], store: str, scope: str, key: str, raw: bool
