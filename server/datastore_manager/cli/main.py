@@ -42,6 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "copy",
     "bulk",
     "migrate",
+    "search",
     "doctor",
 )
 
