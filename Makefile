@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_DB := .dsm/demo.db
 DSM := $(BIN)/dsm --target local:$(DEMO_DB)
 
-.PHONY: demo test bench lint clean-demo
+.PHONY: demo demo-cli test bench lint clean-demo
 
 # Reinstall when the dependency list changes.
 $(BIN)/.installed: pyproject.toml
@@ -17,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: $(BIN)/.installed
+demo-cli: $(BIN)/.installed
 	@mkdir -p $(dir $(DEMO_DB))
 	@if [ -f $(DEMO_DB) ]; then echo "Using the existing demo store $(DEMO_DB) (make clean-demo to recreate it)"; \
 	 else $(BIN)/dsm demo $(DEMO_DB); fi
@@ -27,6 +27,13 @@ demo: $(BIN)/.installed
 	$(DSM) ordered list Leaderboard --descending --limit 5
 	@echo
 	@echo "Try it yourself:  export DSM_TARGET=local:$(DEMO_DB) && $(BIN)/dsm --help"
+
+# The CLI tour above, then VS Code with the extension and the demo store connected: the
+# local `code`, or code-server in the browser (its URL is printed). Needs node and npm.
+demo: demo-cli
+	@echo
+	@if command -v npm >/dev/null 2>&1; then bash vscode-extension/scripts/demo.sh; \
+	 else echo "VS Code part skipped: install node and npm, then run make demo again."; fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
