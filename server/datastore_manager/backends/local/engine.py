@@ -45,6 +45,7 @@ from ...model import (
 from ...model import validation as check
 from ...model.times import from_micros, to_micros
 from ..cursors import decode_cursor, encode_cursor, fingerprint
+from ..ordered_listing import OrderedListing
 from .schema import connect
 from .versions import (
     PreviousVersion,
@@ -639,34 +640,25 @@ class LocalEngine:
         cursor: str | None = None,
         limit: int | None = None,
     ) -> Page[OrderedEntry]:
-        check.check_scope(scope)
-        size = limits.page_size(limit, limits.LIST_ORDERED_PAGE)
-        low = limits.INT64_MIN if min_value is None else check.check_int64("min_value", min_value)
-        high = limits.INT64_MAX if max_value is None else check.check_int64("max_value", max_value)
-        if low > high:  # engine error 107 MinMaxOrderInvalid
-            raise InvalidArgument(f"min_value {low} is greater than max_value {high}.")
-        query = fingerprint("ordered", store, scope, descending, low, high)
-        position = decode_cursor(cursor, query) if cursor else None
+        listing = OrderedListing.plan(
+            store,
+            scope,
+            descending=descending,
+            min_value=min_value,
+            max_value=max_value,
+            cursor=cursor,
+            limit=limit,
+        )
         with self._read():
             store_id = self._readable_store(StoreKind.ORDERED, store)
             if store_id is None:
                 return Page([])
-            after, params = "", ()  # type: tuple[str, tuple[Any, ...]]
-            if position is not None:
-                op = "<" if descending else ">"
-                after = f"AND (value {op} ? OR (value = ? AND key {op} ?))"
-                params = (position[0], position[0], position[1])
-            order = "DESC" if descending else "ASC"
+            sql, params = listing.where()
             rows = self._db.execute(
-                "SELECT key, value FROM ordered WHERE store_id = ? AND scope = ? "
-                f"AND value >= ? AND value <= ? {after} "
-                f"ORDER BY value {order}, key {order} LIMIT ?",
-                (store_id, scope, low, high, *params, size + 1),
+                f"SELECT key, value FROM ordered WHERE store_id = ? AND scope = ? AND {sql}",
+                (store_id, scope, *params),
             ).fetchall()
-        items = [OrderedEntry(store, scope, key, value) for key, value in rows[:size]]
-        more = len(rows) > size
-        last = items[-1] if items else None
-        return Page(items, encode_cursor(query, [last.value, last.key]) if more and last else None)
+        return listing.page(rows)
 
     def _ordered_value(self, store_id: int, scope: str, key: str) -> int | None:
         row = self._db.execute(

@@ -38,6 +38,7 @@ from ...model import validation as check
 from ...model.times import from_micros, to_micros
 from ..base import DataStoreBackend
 from ..cursors import decode_cursor, encode_cursor, fingerprint
+from ..ordered_listing import OrderedListing
 
 
 class SnapshotBackend(DataStoreBackend):
@@ -288,28 +289,21 @@ class SnapshotBackend(DataStoreBackend):
         cursor: str | None = None,
         limit: int | None = None,
     ) -> Page[OrderedEntry]:
-        check.check_scope(scope)
-        size = limits.page_size(limit, limits.LIST_ORDERED_PAGE)
-        low = limits.INT64_MIN if min_value is None else check.check_int64("min_value", min_value)
-        high = limits.INT64_MAX if max_value is None else check.check_int64("max_value", max_value)
-        if low > high:  # engine error 107 MinMaxOrderInvalid
-            raise InvalidArgument(f"min_value {low} is greater than max_value {high}.")
-        query = fingerprint("ordered", store, scope, descending, low, high)
-        position = decode_cursor(cursor, query) if cursor else None
-        after, params = "", ()  # type: tuple[str, tuple[Any, ...]]
-        op = "<" if descending else ">"
-        if position is not None:
-            after = f"AND (value {op} ? OR (value = ? AND key {op} ?))"
-            params = (position[0], position[0], position[1])
-        order = "DESC" if descending else "ASC"
+        listing = OrderedListing.plan(
+            store,
+            scope,
+            descending=descending,
+            min_value=min_value,
+            max_value=max_value,
+            cursor=cursor,
+            limit=limit,
+        )
+        sql, params = listing.where()
         rows = self._db.execute(
-            "SELECT key, value FROM ordered WHERE store = ? AND scope = ? AND value >= ? "
-            f"AND value <= ? {after} ORDER BY value {order}, key {order} LIMIT ?",
-            (store, scope, low, high, *params, size + 1),
+            f"SELECT key, value FROM ordered WHERE store = ? AND scope = ? AND {sql}",
+            (store, scope, *params),
         ).fetchall()
-        items = [OrderedEntry(store, scope, key, value) for key, value in rows[:size]]
-        more = len(rows) > size and items
-        return Page(items, encode_cursor(query, [items[-1].value, items[-1].key]) if more else None)
+        return listing.page(rows)
 
     async def get_ordered(
         self, store: str, key: str, *, scope: str = limits.DEFAULT_SCOPE
