@@ -782,16 +782,35 @@ class OpenCloudBackend(DataStoreBackend):
         amount = check.check_int64("Increment", amount)
         path = paths.v1_ordered_entries(self.universe_id, store, scope, key) + ":increment"
         call = Call(ops.INCREMENT_ORDERED, "POST", path, subject, json_body={"amount": amount})
-        try:
-            body = wire.body_json((await self.client.send(call)).response)
-        except OutcomeUnknown as unknown:
-            # Ordered stores keep no history to reconcile against: never resend blindly.
+        # Ordered stores keep no history, so the value before is read first: after an unknown
+        # outcome, before + amount means applied, before means not applied (resend), anything
+        # else (a concurrent writer) cannot be settled and is reported, never resent blindly.
+        before = await self._ordered_value(store, scope, key)
+        deadline = self.client.deadline()
+
+        async def send() -> OrderedEntry:
+            reply = await self.client.send(call, deadline)
+            return wire.ordered_from_wire(store, scope, wire.body_json(reply.response))
+
+        async def reconcile() -> OrderedEntry | None:
+            now = await self._ordered_value(store, scope, key)
+            if now == before:
+                return None
+            if now is not None and now == (before or 0) + amount:
+                return OrderedEntry(store, scope, key, now)
             raise Unavailable(
                 f"The increment of ordered {subject.describe()} by {amount} may or may not have "
-                f"been applied ({unknown.error.message}); it was not resent. Read the value "
-                "before trying again."
-            ) from None
-        return wire.ordered_from_wire(store, scope, body)
+                "been applied (Open Cloud failed mid-request and the value was also changed by "
+                "someone else); it was not resent. Read the value before trying again."
+            )
+
+        return await run_reconciled(send, reconcile, deadline, self.client.sleep)
+
+    async def _ordered_value(self, store: str, scope: str, key: str) -> int | None:
+        try:
+            return (await self.get_ordered(store, key, scope=scope)).value
+        except EntryNotFound:
+            return None
 
     async def delete_ordered(
         self, store: str, key: str, *, scope: str = roblox.DEFAULT_SCOPE
