@@ -12,12 +12,14 @@ import base64
 import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Final
 
 from ..model import JsonValue
 from ..security.crypto import KEY_BYTES, AesGcmBox, load_or_create_key
-from .format import ArchiveError
+from .format import ARCHIVE_FORMAT, ArchiveError, connect
 
 KEY_ENV_VAR: Final = "DSM_BACKUP_KEY"
 KEYRING_NAME: Final = "backup-archive"
@@ -80,3 +82,76 @@ def open_payload(
         dict(payload["attributes"]),
         tuple(payload["userIds"]),
     )
+
+
+# ---- key rotation (``dsm encryption-keys rotate``) ----------------------------------------
+
+
+def sealed_key_id(path: Path) -> str | None:
+    """The key id an archive's payloads are sealed with (None: not encrypted)."""
+    try:
+        db = connect(path, read_only=True)
+        try:
+            rows = dict(db.execute("SELECT name, value FROM meta").fetchall())
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        raise ArchiveError(f"{path} is not a DataStore Manager archive.") from None
+    if rows.get("format") != ARCHIVE_FORMAT:
+        raise ArchiveError(f"{path} is not a DataStore Manager archive.")
+    encryption = json.loads(rows.get("manifest") or "{}").get("encryption")
+    return None if not encryption else str(encryption.get("keyId"))
+
+
+def reseal_archive(path: Path, old: AesGcmBox, old_id: str, new: AesGcmBox, new_id: str) -> int:
+    """Re-encrypt every sealed payload of ``path`` from ``old`` to ``new`` and set the
+    manifest's key id, in ONE transaction: after a crash the file is wholly old or wholly new.
+    Returns the number of payloads re-sealed. A payload ``old`` cannot open stops it all."""
+    db = connect(path)
+    try:
+        db.execute("PRAGMA secure_delete = ON")  # no old ciphertext left in free pages
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            count = _reseal_rows(db, old, old_id, new, new_id, path)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return count
+    finally:
+        db.close()
+
+
+def _reseal_rows(
+    db: sqlite3.Connection, old: AesGcmBox, old_id: str, new: AesGcmBox, new_id: str, path: Path
+) -> int:
+    row = db.execute("SELECT value FROM meta WHERE name = 'manifest'").fetchone()
+    manifest = json.loads(row[0] if row else "{}")
+    found = (manifest.get("encryption") or {}).get("keyId")
+    if found != old_id:  # checked again under the write lock
+        raise ArchiveError(f"{path} is sealed with key {found}, not {old_id}; nothing changed.")
+    count, last = 0, (-1, -1)
+    while True:
+        rows = db.execute(
+            "SELECT v.entry_id, v.seq, e.store, e.scope, e.key, v.version, v.sealed "
+            "FROM versions v JOIN entries e ON e.id = v.entry_id "
+            "WHERE (v.entry_id, v.seq) > (?, ?) AND v.sealed IS NOT NULL "
+            "ORDER BY v.entry_id, v.seq LIMIT 500",
+            last,
+        ).fetchall()
+        updates = []
+        for entry_id, seq, store, scope, key, version, sealed in rows:
+            where = _context(store, scope, key, version)
+            plain = old.open(sealed, associated_data=where, what=f"entry {store}/{scope}/{key}")
+            updates.append((new.seal(plain, associated_data=where), entry_id, seq))
+        db.executemany("UPDATE versions SET sealed = ? WHERE entry_id = ? AND seq = ?", updates)
+        count += len(updates)
+        if len(rows) < 500:
+            break
+        last = (rows[-1][0], rows[-1][1])
+    manifest["encryption"] = {**manifest["encryption"], "keyId": new_id}
+    db.execute(
+        "UPDATE meta SET value = ? WHERE name = 'manifest'",
+        (json.dumps(manifest, ensure_ascii=False),),
+    )
+    return count

@@ -44,6 +44,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "migrate",
     "search",
     "doctor",
+    "encryption_keys",
 )
 
 

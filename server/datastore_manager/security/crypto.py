@@ -82,17 +82,21 @@ def load_or_create_key(name: str, *, service: str = KEYRING_SERVICE) -> bytes:
 
     Raises KeyUnavailable when there is no usable keyring (headless CI, locked keychain).
     """
+    key = read_key(name, service=service)
+    if key is None:
+        key = AesGcmBox.generate_key()
+        write_key(name, key, service=service)
+    return key
+
+
+def read_key(name: str, *, service: str = KEYRING_SERVICE) -> bytes | None:
+    """The key in the keyring entry ``service``/``name``, or None when there is none."""
     try:
         stored = keyring.get_password(service, name)
-        if stored is None:
-            key = AesGcmBox.generate_key()
-            keyring.set_password(service, name, base64.b64encode(key).decode("ascii"))
-            return key
     except keyring.errors.KeyringError as exc:
-        raise KeyUnavailable(
-            f"No OS keyring is available to hold the encryption key {name!r} "
-            f"({type(exc).__name__}). Install/unlock a keyring or pass a key explicitly."
-        ) from None
+        raise _no_keyring(name, exc) from None
+    if stored is None:
+        return None
     try:
         key = base64.b64decode(stored, validate=True)
     except ValueError:
@@ -103,3 +107,30 @@ def load_or_create_key(name: str, *, service: str = KEYRING_SERVICE) -> bytes:
             "delete it to have a new one created."
         )
     return key
+
+
+def write_key(name: str, key: bytes, *, service: str = KEYRING_SERVICE) -> None:
+    """Store ``key`` in the keyring entry ``service``/``name`` (replacing any)."""
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"A key is {KEY_BYTES} bytes, got {len(key)}.")
+    try:
+        keyring.set_password(service, name, base64.b64encode(key).decode("ascii"))
+    except keyring.errors.KeyringError as exc:
+        raise _no_keyring(name, exc) from None
+
+
+def delete_key(name: str, *, service: str = KEYRING_SERVICE) -> None:
+    """Remove the keyring entry ``service``/``name`` (no error when it is absent)."""
+    try:
+        keyring.delete_password(service, name)
+    except keyring.errors.PasswordDeleteError:
+        return
+    except keyring.errors.KeyringError as exc:
+        raise _no_keyring(name, exc) from None
+
+
+def _no_keyring(name: str, exc: Exception) -> KeyUnavailable:
+    return KeyUnavailable(
+        f"No OS keyring is available to hold the encryption key {name!r} "
+        f"({type(exc).__name__}). Install/unlock a keyring or pass a key explicitly."
+    )
