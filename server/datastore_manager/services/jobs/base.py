@@ -166,7 +166,9 @@ class Job(abc.ABC):
 
 def budget_use(backend: DataStoreBackend | None) -> float | None:
     """The busiest budget category's use (0..1) when the backend has a request budget."""
-    budget = getattr(backend, "budget", None)
+    budget = getattr(backend, "budget", None) or getattr(
+        getattr(backend, "client", None), "budget", None
+    )
     status = getattr(budget, "status", None)
     if status is None:
         return None
