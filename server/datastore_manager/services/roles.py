@@ -199,19 +199,38 @@ class WriteAccess:
 
     Access is granted by an explicit act (the CLI invocation, the editor's "enable writes"
     command) and lapses after ``idle_timeout_minutes`` without activity; reads continue.
+    Activity (:meth:`touch`) keeps live access alive but never revives lapsed access: the idle
+    limit is known from the constructor, the ``policy`` given to :meth:`touch` / :meth:`grant`,
+    or the last :meth:`check`.
     """
 
-    def __init__(self, *, granted: bool = False, clock: Any = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        granted: bool = False,
+        clock: Any = time.monotonic,
+        idle_timeout_minutes: float | None = None,
+    ) -> None:
         self._clock = clock
         self._last: float | None = clock() if granted else None
+        self._limit: float | None = (
+            None if idle_timeout_minutes is None else idle_timeout_minutes * 60
+        )
 
-    def grant(self) -> None:
+    def grant(self, policy: ConnectionPolicy | None = None) -> None:
+        self._learn(policy)
         self._last = self._clock()
 
-    def touch(self) -> None:
-        """Any activity keeps granted access alive."""
-        if self._last is not None:
-            self._last = self._clock()
+    def touch(self, policy: ConnectionPolicy | None = None) -> None:
+        """Any activity keeps granted access alive; access that has lapsed stays lapsed."""
+        self._learn(policy)
+        if self._last is None:
+            return
+        now = self._clock()
+        if self._limit is not None and now - self._last > self._limit:
+            self._last = None  # it lapsed before this activity: only grant() brings it back
+            return
+        self._last = now
 
     def revoke(self) -> None:
         self._last = None
@@ -219,6 +238,7 @@ class WriteAccess:
     def check(self, policy: ConnectionPolicy) -> None:
         if not policy.protected or policy.idle_timeout_minutes is None:
             return
+        self._learn(policy)
         limit = policy.idle_timeout_minutes * 60
         if self._last is None or self._clock() - self._last > limit:
             self._last = None
@@ -229,3 +249,7 @@ class WriteAccess:
                 connection=policy.name,
                 idle_timeout_minutes=policy.idle_timeout_minutes,
             )
+
+    def _learn(self, policy: ConnectionPolicy | None) -> None:
+        if policy is not None and policy.protected and policy.idle_timeout_minutes is not None:
+            self._limit = policy.idle_timeout_minutes * 60
