@@ -126,12 +126,55 @@ def test_erase_from_signed_webhook(workspace: Workspace) -> None:
     # Other players' data stays.
     kept = workspace.dsm("get", "PlayerData", f"Player_{USER}0", "--target", workspace.target)
     assert kept.code == 0
-    deletes = [r for r in workspace.audit_records() if r["outcome"] == "ok"]
+    records = workspace.audit_records()
+    deletes = [r for r in records if r["outcome"] == "ok" and "delete" in r["operation"]]
     assert {(r["operation"], r["reason"]) for r in deletes} == {
         ("delete", f"right to erasure: user {USER}"),
         ("ordered.delete", f"right to erasure: user {USER}"),
     }
     assert len(deletes) == 4
+    _assert_one_job(records, deletes, f"right to erasure: user {USER}")
+
+
+def _assert_one_job(records: list[dict], deletes: list[dict], reason: str) -> None:
+    """The deletes ran as ONE erase-user job: framed by job.start/job.end, carrying its id."""
+    starts = [r for r in records if r["operation"] == "job.start"]
+    ends = [r for r in records if r["operation"] == "job.end"]
+    assert len(starts) == 1 and len(ends) == 1
+    assert starts[0]["jobKind"] == "erase-user" and starts[0]["reason"] == reason
+    assert starts[0]["outcome"] == ends[0]["outcome"] == "ok"
+    job = starts[0]["job"]
+    assert ends[0]["job"] == job and {r["job"] for r in deletes} == {job}
+    position = {id(r): i for i, r in enumerate(records)}
+    assert position[id(starts[0])] < min(position[id(r)] for r in deletes)
+    assert max(position[id(r)] for r in deletes) < position[id(ends[0])]
+
+
+def test_erasure_on_a_protected_connection_is_one_confirmed_job(workspace: Workspace) -> None:
+    _seed(workspace)
+    pattern = {"store": "Leaderboard", "key": "lb-{userId}", "ordered": True}
+    workspace.configure(
+        {"prod": {"target": "local:game.db", "role": "admin", "protected": True}},
+        security={"erasure": {"patterns": [pattern]}},
+    )
+    done = workspace.dsm(
+        "erase-user",
+        str(USER),
+        "--yes",
+        "--reason",
+        "ticket RTBF-12",
+        "--json",
+        "--target",
+        workspace.target,
+    )
+    assert done.code == 0, done.stderr
+    assert len(done.json["deleted"]) == 4 and done.json["failed"] == []
+    records = workspace.audit_records()
+    deletes = [r for r in records if "delete" in r["operation"]]
+    assert len(deletes) == 4 and {r["outcome"] for r in deletes} == {"ok"}
+    assert {r["reason"] for r in deletes} == {"ticket RTBF-12"}
+    _assert_one_job(records, deletes, "ticket RTBF-12")
+    assert [r for r in records if r["outcome"] == "refused"] == []
 
 
 def test_bad_user_id_is_refused(workspace: Workspace) -> None:

@@ -29,6 +29,7 @@ from . import entries, guard
 from .roles import Role, WorkspaceConfig
 
 MAX_USER_ID: Final = 2**63 - 1
+JOB_KIND: Final = "erase-user"
 _WEBHOOK_TEXT: Final = re.compile(
     r"Right to Erasure for the User Id: *(\d+) in the game\(s\) with Ids: *([\d, ]*)"
 )
@@ -146,18 +147,25 @@ async def erase(
     raised, so one locked profile does not stop the rest."""
     guard.require_role(guard.session_of(backend), Role.ADMIN, "Erasing a user's data")
     results: list[tuple[Found, DataStoreError | None]] = []
-    for target in targets:
-        try:
-            if target.ordered:
-                await entries.delete_ordered(backend, target.store, target.key, scope=target.scope)
-            else:
-                await entries.delete_entry(backend, target.store, target.key, scope=target.scope)
-            results.append((target, None))
-        except NotFound:
-            results.append((target, None))  # already gone: nothing left to erase
-        except DataStoreError as error:
-            results.append((target, error))
+    # One job: a protected connection's confirmation and reason are checked once, the deletes'
+    # audit records carry the job id, job.start/job.end frame them, one audit group commit.
+    with guard.job_scope(backend, JOB_KIND):
+        for target in targets:
+            results.append((target, await _erase_one(backend, target)))
     return results
+
+
+async def _erase_one(backend: DataStoreBackend, target: Found) -> DataStoreError | None:
+    try:
+        if target.ordered:
+            await entries.delete_ordered(backend, target.store, target.key, scope=target.scope)
+        else:
+            await entries.delete_entry(backend, target.store, target.key, scope=target.scope)
+    except NotFound:
+        return None  # already gone: nothing left to erase
+    except DataStoreError as error:
+        return error
+    return None
 
 
 async def _stores(backend: DataStoreBackend) -> Any:
