@@ -40,6 +40,7 @@ FAST_LIMITS = {
 class Cloud:
     folder: Path
     env: dict[str, str]
+    url: str  # passed as the global --base-url
 
     def store_file(self, universe: int) -> Path:
         return self.folder / f"universe-{universe}.db"
@@ -59,10 +60,10 @@ def cloud(tmp_path: Path, env: dict[str, str]) -> Iterator[Cloud]:
         cloud_env = {
             **env,
             "ROBLOX_API_KEY": API_KEY,
-            "DSM_BASE_URL": url,  # what the global --base-url sets
             "DSM_CACHE_DIR": "off",
         }
-        yield Cloud(folder, cloud_env)
+        cloud_env.pop("DSM_BASE_URL", None)
+        yield Cloud(folder, cloud_env, url)
 
 
 def standard_only(found: dict[str, object]) -> dict[str, object]:
@@ -75,8 +76,9 @@ async def test_demo_backup_and_restore_through_a_faulty_emulator_is_md5_identica
     archive = tmp_path / "cloud.dsm"
     source, target = f"opencloud:{SOURCE_UNIVERSE}", f"opencloud:{TARGET_UNIVERSE}"
 
-    backup = dsm(cloud.env, "backup", "--target", source, "--out", str(archive), "--quiet")
-    restored = dsm(cloud.env, "restore", str(archive), "--target", target, "--quiet")
+    at = ["--base-url", cloud.url]
+    backup = dsm(cloud.env, *at, "backup", "--target", source, "--out", str(archive), "--quiet")
+    restored = dsm(cloud.env, *at, "restore", str(archive), "--target", target, "--quiet")
 
     async with LocalBackend(cloud.store_file(SOURCE_UNIVERSE)) as original:
         expected = standard_only(await contents(original))
