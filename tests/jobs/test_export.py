@@ -18,6 +18,9 @@ def test_export_writes_every_entry_with_its_metadata(
     store, out = tmp_path / "game.db", tmp_path / f"out.{fmt}"
     make_store(store, 300)
 
+    dry = dsm(env, "export", "--target", f"local:{store}", "--out", str(out), "--dry-run")
+    assert not out.exists() and dry["stores"] == {"Players": 300}
+
     summary = dsm(env, "export", "--target", f"local:{store}", "--out", str(out), "--format", fmt)
 
     if fmt == "jsonl":

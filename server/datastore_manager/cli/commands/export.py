@@ -19,12 +19,13 @@ from .backup import render_summary, run_job
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 @click.option("--stores", default="*", show_default=True, help="Only stores matching this glob.")
+@click.option("--dry-run", is_flag=True, help="Only count the keys per store; write no file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @common_options
-def export(out: Path, fmt: str, stores: str, quiet: bool) -> None:
+def export(out: Path, fmt: str, stores: str, dry_run: bool, quiet: bool) -> None:
     """Write every live entry of --target to --out (one row per entry)."""
     cli = state()
-    options = ExportOptions(out=out, format=cast(ExportFormat, fmt), stores=stores)
+    options = ExportOptions(out=out, format=cast(ExportFormat, fmt), stores=stores, dry_run=dry_run)
 
     async def make() -> tuple[Job, Callable[[], Awaitable[JobSummary]]]:
         backend = cli.open_backend()

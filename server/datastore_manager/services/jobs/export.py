@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ...backends import DataStoreBackend
-from ...model import EntryNotFound, InvalidArgument, limits
+from ...model import DataStoreInfo, EntryNotFound, InvalidArgument, limits
 from ...model.times import format_time
 from .base import Job
 from .keyspace import standard_stores
@@ -28,6 +28,7 @@ class ExportOptions:
     out: Path
     format: ExportFormat = "jsonl"
     stores: str = "*"
+    dry_run: bool = False  # count the keys (listing requests only); write no file
 
 
 class ExportJob(Job):
@@ -45,6 +46,8 @@ class ExportJob(Job):
         if options.out.exists():
             raise InvalidArgument(f"{options.out} exists; exports never overwrite a file.")
         stores = await standard_stores(self.backend, options.stores)
+        if options.dry_run:
+            return await self._count(stores)
         self.phase = "exporting"
         temporary = options.out.with_name(options.out.name + ".partial")
         with open(temporary, "w", encoding="utf-8", newline="") as handle:
@@ -96,3 +99,22 @@ class ExportJob(Job):
                         break
         temporary.replace(options.out)  # a complete file or none
         return {"out": str(options.out), "format": options.format}
+
+    async def _count(self, stores: list[DataStoreInfo]) -> dict[str, Any]:
+        self.phase = "counting"
+        per_store: dict[str, int] = {}
+        for store in stores:
+            cursor: str | None = None
+            while True:
+                page = await self.backend.list_keys(
+                    store.name, all_scopes=True, cursor=cursor, limit=limits.LIST_KEYS_PAGE[1]
+                )
+                per_store[store.name] = per_store.get(store.name, 0) + len(page.items)
+                self.done += len(page.items)
+                self.counts["keys"] += len(page.items)
+                self.emit()
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        return {"out": str(self.options.out), "format": self.options.format, "dryRun": True,
+                "stores": per_store}  # fmt: skip
