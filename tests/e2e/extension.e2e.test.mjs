@@ -55,7 +55,7 @@ async function runCommand(page, label, { totalMs = 60_000 } = {}) {
     } catch {
       // A focused webview (the dashboard) swallows F1: give the workbench the focus back.
       if (Date.now() > end) throw new Error(`the command palette did not open for "${label}"`);
-      await page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } });
+      await page.locator('.part.sidebar > .title').first().click();
       continue;
     }
     await input.fill(`>${label}`);
