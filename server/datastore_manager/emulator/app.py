@@ -195,12 +195,13 @@ class EmulatorApp:
 
 def _injected_error(api: Api, status: int) -> Response:
     if status == 429:
+        # No Retry-After: clients must follow it when present and back off exponentially
+        # otherwise (RL); budget 429s test the first path, injected ones the second.
         return error_response(
             api,
             429,
             "RESOURCE_EXHAUSTED",
             "Too many requests (injected fault).",
             datastore_code="Throttled",
-            headers={"retry-after": "1"},
         )
     return error_response(api, 500, "INTERNAL", "Internal server error (injected fault).")
