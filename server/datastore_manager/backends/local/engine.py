@@ -191,10 +191,10 @@ class LocalEngine:
         now_us = self._now_us()
         rows = self._db.execute(
             "SELECT name, created_us, deleted_us, expire_us FROM stores "
-            "WHERE kind = ? AND name > ? AND name >= ? AND substr(name, 1, ?) = ? "
+            f"WHERE kind = ? AND name > ? AND name >= ? AND {_STARTS_WITH.format('name')} "
             "AND (expire_us IS NULL OR expire_us > ?) AND (? OR deleted_us IS NULL) "
             "ORDER BY name LIMIT ?",
-            (kind.value, after, prefix, len(prefix), prefix, now_us, show_deleted, size + 1),
+            (kind.value, after, prefix, *_prefix_args(prefix), now_us, show_deleted, size + 1),
         ).fetchall()
         items = [self._store_info(kind, row) for row in rows[:size]]
         more = len(rows) > size
@@ -267,14 +267,14 @@ class LocalEngine:
             if store_id is None:
                 return Page([])
             if all_scopes:  # Roblox's AllScopes mode: the prefix applies to "scope/key"
-                where = (
-                    "(scope > ? OR (scope = ? AND key > ?)) "
-                    "AND substr(scope || '/' || key, 1, ?) = ?"
+                where = "(scope > ? OR (scope = ? AND key > ?)) AND " + _STARTS_WITH.format(
+                    "scope || '/' || key"
                 )
-                params: tuple[Any, ...] = (after_scope, after_scope, after_key, len(prefix), prefix)
+                params: tuple[Any, ...] = (after_scope, after_scope, after_key)
             else:
-                where = "scope = ? AND key > ? AND key >= ? AND substr(key, 1, ?) = ?"
-                params = (scope, after_key, prefix, len(prefix), prefix)
+                where = f"scope = ? AND key > ? AND key >= ? AND {_STARTS_WITH.format('key')}"
+                params = (scope, after_key, prefix)
+            params += _prefix_args(prefix)
             rows = self._db.execute(
                 f"SELECT scope, key, deleted FROM entries WHERE store_id = ? AND {where} "
                 f"AND (? OR deleted = 0) ORDER BY scope, key LIMIT ?",
@@ -759,6 +759,16 @@ class _CheckedWrite:
             check.check_attributes(write.attributes),
             check.check_user_ids(write.user_ids),
         )
+
+
+# "column starts with ?" compared as UTF-8 bytes: substr() on TEXT stops at U+0000, so a
+# prefix holding NUL would match nothing although such names are stored.
+_STARTS_WITH = "substr(CAST({} AS BLOB), 1, ?) = ?"
+
+
+def _prefix_args(prefix: str) -> tuple[int, bytes]:
+    encoded = prefix.encode("utf-8")
+    return len(encoded), encoded
 
 
 def entry_label(store: str, scope: str, key: str) -> str:
