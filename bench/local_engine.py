@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -40,19 +39,21 @@ def fill(path: Path, keys: int) -> float:
     return rate
 
 
-async def first_page_ms(path: Path, runs: int = 20) -> tuple[float, float]:
-    """Cold (fresh backend, first call) and warm median of listing the first page of keys."""
+async def first_page_ms(path: Path, keys: int, runs: int = 20) -> tuple[float, float]:
+    """Cold (fresh backend, first call) and the slowest warm first page of keys."""
     started = time.perf_counter()
     async with LocalBackend(path) as backend:
         page = await backend.list_keys("PlayerData", prefix="Player_0000")
         cold = (time.perf_counter() - started) * 1000
         assert page.items and page.next_cursor
         timings = []
-        for _ in range(runs):
+        for n in range(runs):
+            # Alternate a prefix at the start and one deep in the key space (a seek, not a scan).
+            prefix = "Player_0000" if n % 2 else f"Player_{(keys - 1) // 10:07d}"
             t = time.perf_counter()
-            await backend.list_keys("PlayerData", prefix="Player_0000")
+            assert (await backend.list_keys("PlayerData", prefix=prefix)).items
             timings.append((time.perf_counter() - t) * 1000)
-    return cold, statistics.median(timings)
+    return cold, max(timings)
 
 
 async def write_rates(path: Path, count: int) -> tuple[float, float]:
@@ -99,12 +100,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         big = args.db or Path(tmp) / "big.db"
         fill_rate = fill(big, args.keys) if not big.exists() else float("nan")
-        cold, warm = asyncio.run(first_page_ms(big))
+        cold, warm = asyncio.run(first_page_ms(big, args.keys))
         plain, conditional = asyncio.run(write_rates(Path(tmp) / "writes.db", args.writes))
         raw_single, raw_batched = raw_sqlite_rates(Path(tmp) / "raw.db", args.writes)
     rows = [
         ("first page of keys, cold (ms)", cold, None, "≤ 50"),
-        ("first page of keys, warm median (ms)", warm, None, "≤ 50"),
+        ("first page of keys, warm, worst prefix (ms)", warm, None, "≤ 50"),
         ("bulk write, batched (entries/s)", fill_rate, raw_batched, "≥ 5,000"),
         ("single write, 1 txn each (entries/s)", plain, raw_single, ""),
         ("conditional write, match-version (entries/s)", conditional, raw_single, ""),
@@ -121,8 +122,8 @@ def main() -> None:
                 "bench": "local_engine",
                 "keys": args.keys,
                 "first_page_cold_ms": round(cold, 2),
-                "first_page_warm_ms": round(warm, 3),
-                "bulk_entries_per_s": round(fill_rate),
+                "first_page_warm_worst_ms": round(warm, 3),
+                "bulk_entries_per_s": None if fill_rate != fill_rate else round(fill_rate),
                 "single_writes_per_s": round(plain),
                 "conditional_writes_per_s": round(conditional),
                 "raw_sqlite_single_per_s": round(raw_single),

@@ -189,12 +189,13 @@ class LocalEngine:
         query = fingerprint("stores", kind.value, prefix, show_deleted)
         after = decode_cursor(cursor, query)[0] if cursor else ""
         now_us = self._now_us()
+        names_sql, names_args = _key_range("name", prefix, after)
         rows = self._db.execute(
             "SELECT name, created_us, deleted_us, expire_us FROM stores "
-            f"WHERE kind = ? AND name > ? AND name >= ? AND {_STARTS_WITH.format('name')} "
+            f"WHERE kind = ? AND {names_sql} "
             "AND (expire_us IS NULL OR expire_us > ?) AND (? OR deleted_us IS NULL) "
             "ORDER BY name LIMIT ?",
-            (kind.value, after, prefix, *_prefix_args(prefix), now_us, show_deleted, size + 1),
+            (kind.value, *names_args, now_us, show_deleted, size + 1),
         ).fetchall()
         items = [self._store_info(kind, row) for row in rows[:size]]
         more = len(rows) > size
@@ -271,10 +272,11 @@ class LocalEngine:
                     "scope || '/' || key"
                 )
                 params: tuple[Any, ...] = (after_scope, after_scope, after_key)
+                params += _prefix_args(prefix)
             else:
-                where = f"scope = ? AND key > ? AND key >= ? AND {_STARTS_WITH.format('key')}"
-                params = (scope, after_key, prefix)
-            params += _prefix_args(prefix)
+                keys_sql, keys_args = _key_range("key", prefix, after_key)
+                where = f"scope = ? AND {keys_sql}"
+                params = (scope, *keys_args)
             rows = self._db.execute(
                 f"SELECT scope, key, deleted FROM entries WHERE store_id = ? AND {where} "
                 f"AND (? OR deleted = 0) ORDER BY scope, key LIMIT ?",
@@ -769,6 +771,38 @@ _STARTS_WITH = "substr(CAST({} AS BLOB), 1, ?) = ?"
 def _prefix_args(prefix: str) -> tuple[int, bytes]:
     encoded = prefix.encode("utf-8")
     return len(encoded), encoded
+
+
+def _key_range(column: str, prefix: str, after: str) -> tuple[str, tuple[str, ...]]:
+    """An index range for "``column`` starts with ``prefix`` and sorts after ``after``".
+
+    One lower and one upper bound, so SQLite seeks straight to the first match and stops after
+    the last one (two lower bounds made it scan from the start of the index). Code-point order
+    is UTF-8 byte order, which is how SQLite compares TEXT.
+    """
+    args: tuple[str, ...]
+    if after >= prefix:
+        sql, args = f"{column} > ?", (after,)
+    else:
+        sql, args = f"{column} >= ?", (prefix,)
+    upper = _prefix_upper_bound(prefix)
+    if upper is not None:
+        sql, args = f"{sql} AND {column} < ?", (*args, upper)
+    return sql, args
+
+
+def _prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string above every string that starts with ``prefix`` (None: no bound)."""
+    chars = list(prefix)
+    while chars:
+        following = ord(chars[-1]) + 1
+        if following <= 0x10FFFF:
+            if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be stored; skip them
+                following = 0xE000
+            chars[-1] = chr(following)
+            return "".join(chars)
+        chars.pop()
+    return None
 
 
 def entry_label(store: str, scope: str, key: str) -> str:
