@@ -102,7 +102,8 @@ def _export_env(name: str) -> Callable[[click.Context, click.Parameter, Any], No
     "--target",
     envvar=TARGET_ENV_VAR,
     metavar="TARGET",
-    help=f"Where the data lives: local:PATH (more kinds later). Default: ${TARGET_ENV_VAR}.",
+    help="Where the data lives: local:PATH, opencloud:UNIVERSE_ID or snapshot:FILE. "
+    f"Default: ${TARGET_ENV_VAR}.",
 )
 @click.option("--json", "json_output", is_flag=True, help="Print one JSON document per command.")
 @click.option(
