@@ -4,6 +4,7 @@ agreeing with the tree-sitter ranges it replaces for valid JSON."""
 from __future__ import annotations
 
 import json
+import random
 
 from datastore_manager.services.documents import JsonDocument, Position, locate
 
@@ -89,3 +90,60 @@ def test_memoised_locator_agrees_with_a_fresh_walk_in_any_order() -> None:
             assert json.loads(text[start:end]) == path[2]
         else:
             assert path[-1] in (400, "Nope", 3)
+
+
+def _random_value(rng: random.Random, depth: int) -> object:
+    kind = rng.random()
+    if depth <= 0 or kind < 0.35:
+        return rng.choice(
+            [0, -7, 12.5, 1e5, True, False, None, "", "a]b}", 'q"uote', "back\\slash", "é𝄞,"]
+        )
+    if kind < 0.7:  # arrays long enough to cross checkpoints, flat or nested
+        size = rng.choice([0, 1, 3, 63, 64, 65, 130, 200])
+        return [_random_value(rng, depth - 1 if rng.random() < 0.3 else 0) for _ in range(size)]
+    return {
+        rng.choice(["a", "b", "[x]", "{y}", 'k"q', "1"]) + str(i): _random_value(rng, depth - 1)
+        for i in range(rng.randint(0, 4))
+    }
+
+
+def _paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, (*prefix, index))
+    return found
+
+
+def test_checkpointed_locator_agrees_with_tree_sitter_on_random_documents() -> None:
+    """Flat chunks (one regex call per 64 items), item-by-item walks, array ends reached by a
+    member walk, in any order: every range equals the syntax tree's."""
+    rng = random.Random(7)
+    checked = 0
+    for seed in range(30):
+        value = {"Data": _random_value(random.Random(seed), 3), "Tail": [1, 2], "Coins": 5}
+        text = json.dumps(value, indent=rng.choice([None, 2]), ensure_ascii=rng.random() < 0.5)
+        fast = JsonDocument(text)
+        slow = JsonDocument(text)
+        paths = _paths(value)
+        rng.shuffle(paths)
+        for path in paths[:150]:
+            node = slow.node_at_path(path)
+            assert node is not None, path
+            assert fast.range_of(path) == slow.node_range(node), (seed, path)
+            checked += 1
+        for path in [("Data", 10_000), ("Tail", 2), ("Tail", 1, 0)]:
+            assert locate(text, path) is None
+    assert checked > 1000
+
+
+def test_positions_from_the_line_table_equal_counted_positions() -> None:
+    text = "\n".join(f'{{"k{i}": "é𝄞{"x" * (i % 7)}"}}' for i in range(200))
+    counted = [JsonDocument(text).position_at_char(i) for i in range(0, len(text), 97)]
+    document = JsonDocument(text)  # one instance: past 32 lookups it switches to its table
+    tabled = [document.position_at_char(i) for i in range(0, len(text), 97)]
+    assert len(tabled) > 32 and tabled == counted
+    assert document.position_at_char(len(text)) == Position(199, len(text.split("\n")[-1]) + 1)

@@ -7,7 +7,6 @@ Computed once per (document version, schema version) and cached; pushed after a 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +18,7 @@ from ..model import InvalidArgument, StoreKind
 from ..model.limits import INT64_MAX, INT64_MIN, MAX_VALUE_LENGTH
 from ..model.uris import EntryUri, is_datastore_uri, parse_uri
 from ..services.documents import JsonDocument, Range
-from ..services.roblox_values import roblox_findings
+from ..services.roblox_values import TextFacts, roblox_findings, text_facts
 from ..services.schemas import (
     LoadedSchema,
     declared_metaschema,
@@ -113,7 +112,8 @@ def _entry_checks(document: JsonDocument, entry: EntryUri) -> list[types.Diagnos
             return [_diagnostic(top, "Ordered values must fit in int64.", "roblox-value")]
         return []
     found: list[types.Diagnostic] = []
-    size = _compact_size(document, EncodedValue)
+    facts = text_facts(document.text)  # one pass over the text answers every "may it hold"
+    size = _compact_size(document, EncodedValue, facts)
     if size > MAX_VALUE_LENGTH:
         found.append(
             _diagnostic(
@@ -133,21 +133,18 @@ def _entry_checks(document: JsonDocument, entry: EntryUri) -> list[types.Diagnos
                 warning=True,
             )
         )
-    for finding in roblox_findings(value, text=document.text):
+    for finding in roblox_findings(value, facts=facts):
         span = document.range_of(finding.path, key=finding.on_key)
         found.append(_diagnostic(span, finding.message, "roblox-value", warning=True))
     return found
 
 
-_EXPONENT = re.compile(r"[0-9][eE]")
-
-
-def _compact_size(document: JsonDocument, encoded: Any) -> int:
+def _compact_size(document: JsonDocument, encoded: Any, facts: TextFacts) -> int:
     """Characters of the value as compact JSON (what Roblox counts). The text's own length
     bounds it unless a number has an exponent (1e5 → 100000.0), so a text clearly under the
     warning threshold skips encoding the value."""
     text = document.text
-    if len(text) < SIZE_WARNING_RATIO * MAX_VALUE_LENGTH and not _EXPONENT.search(text):
+    if len(text) < SIZE_WARNING_RATIO * MAX_VALUE_LENGTH and not facts.exponent:
         return len(text)  # an upper bound: below the threshold either way
     size: int = encoded.from_value(document.value).size
     return size

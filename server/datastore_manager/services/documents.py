@@ -77,6 +77,7 @@ class JsonDocument:
     def __init__(self, text: str, version: int | None = None) -> None:
         self.text = text
         self.version = version
+        self._char_lookups = 0
 
     @cached_property
     def data(self) -> bytes:
@@ -180,14 +181,27 @@ class JsonDocument:
         return start + len(prefix.encode("utf-8", "surrogatepass"))
 
     def position_at_char(self, index: int) -> Position:
-        """Character (code point) index into :attr:`text` → LSP position; no line table."""
+        """Character (code point) index into :attr:`text` → LSP position. The first few
+        count newlines (no line table for a handful of diagnostics); after that a table of
+        line starts is built once and searched."""
         text = self.text
-        line = text.count("\n", 0, index)
-        start = text.rfind("\n", 0, index) + 1
+        self._char_lookups += 1
+        if self._char_lookups > 32:
+            starts = self._char_line_starts
+            line = bisect.bisect_right(starts, index) - 1
+            start = starts[line]
+        else:
+            line = text.count("\n", 0, index)
+            start = text.rfind("\n", 0, index) + 1
         if self.is_ascii:
             return Position(line, index - start)
         units = len(text[start:index].encode("utf-16-le", "surrogatepass")) // 2
         return Position(line, units)
+
+    @cached_property
+    def _char_line_starts(self) -> list[int]:
+        """Character index where each line starts."""
+        return [0, *(found.end() for found in _NEWLINE.finditer(self.text))]
 
     @cached_property
     def _line_prefix(self) -> list[int]:
@@ -325,6 +339,7 @@ class JsonDocument:
 # ---- locating a path in valid JSON text ---------------------------------------------------
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NEWLINE = re.compile("\n")
 _SCANNER: Any = None
 
 
@@ -362,6 +377,31 @@ def _skip_items(text: str, index: int, count: int) -> int:
     return index
 
 
+# 64 "flat" array items (scalars, strings, or containers holding only those) and the commas
+# after them, matched by one regex call: skipping them this way costs about what the C scanner
+# costs (it builds no objects), and when an item is not flat the match fails at once.
+_STRING = r'"(?:[^"\\]++|\\.)*+"'
+_FLAT_ITEM = rf"(?:{_STRING}|[\[{{](?:[^\[\]{{}}\"]++|{_STRING})*+[\]}}]|[^\[\]{{}}\",\s]++)"
+_FLAT_CHUNK = re.compile(rf"(?:{_FLAT_ITEM}[ \t\n\r]*+,[ \t\n\r]*+){{64}}")
+
+
+def _array_end(text: str, index: int) -> int:
+    """The end (past ``]``) of the array whose item (or ``]``) starts at ``index``."""
+    match = _WHITESPACE.match
+    if text[index] == "]":
+        return index + 1
+    while True:
+        end = _scan_value(text, index)
+        found = match(text, end)
+        end = found.end() if found else end
+        if text[end] != ",":
+            if text[end] != "]":
+                raise ValueError("not an array")
+            return end + 1
+        found = match(text, end + 1)
+        index = found.end() if found else end + 1
+
+
 def locate(
     text: str, path: Sequence[str | int]
 ) -> tuple[tuple[int, int] | None, tuple[int, int]] | None:
@@ -373,14 +413,21 @@ def locate(
 
 
 class Locator:
-    """:func:`locate` for many paths in one text: every prefix found is remembered, and the
-    starts of the array items passed on the way, so locating item 9,000 after item 8,000 of
-    the same array skips 1,000 items, not 9,000 (one instance per document version)."""
+    """:func:`locate` for many paths in one text, remembering what each walk learnt: every
+    prefix found, each object's members up to where its walk stopped (so a later key of the
+    same object resumes there), the end of every value skipped, and a checkpoint every
+    :attr:`CHECKPOINT` items of each array walked (so item 9,000 after item 8,000 of the same
+    array skips at most 63 items, not 9,000). Placing every error of a multi-MB save
+    therefore costs about one pass over the text (one instance per document version)."""
+
+    CHECKPOINT = 64
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._found: dict[tuple[str | int, ...], tuple[tuple[int, int] | None, int] | None] = {}
-        self._items: dict[tuple[str | int, ...], tuple[list[int], list[int]]] = {}
+        self._objects: dict[int, _Members] = {}
+        self._arrays: dict[int, _Items] = {}
+        self._ends: dict[int, int] = {}
         self._lock = threading.Lock()  # diagnostics (worker thread) and hovers share one
 
     def locate(
@@ -389,11 +436,25 @@ class Locator:
         try:
             with self._lock:
                 found = self._start(tuple(path))
-            if found is None:
-                return None
-            return found[0], (found[1], _scan_value(self.text, found[1]))
+                if found is None:
+                    return None
+                return found[0], (found[1], self._end(found[1]))
         except (StopIteration, ValueError, IndexError):
             return None
+
+    def _end(self, start: int) -> int:
+        """The end of the value starting at ``start`` (once per value). A big array of flat
+        items is walked in chunks, leaving the checkpoints a later item lookup starts from;
+        anything else is skipped by the C scanner."""
+        end = self._ends.get(start)
+        if end is None:
+            end = -1
+            if self.text[start] == "[":
+                end = self._walk_array(start, None, loop=False)
+            if end < 0:
+                end = _scan_value(self.text, start)
+            self._ends[start] = end
+        return end
 
     def _start(self, path: tuple[str | int, ...]) -> tuple[tuple[int, int] | None, int] | None:
         if path in self._found:
@@ -408,29 +469,33 @@ class Locator:
             elif isinstance(step, str):
                 result = self._member(parent[1], step)
             else:
-                result = self._item(path[:-1], parent[1], step)
+                result = self._item(parent[1], step)
         self._found[path] = result
         return result
 
     def _member(self, index: int, name: str) -> tuple[tuple[int, int] | None, int] | None:
         text = self.text
-        if text[index] != "{":
-            return None
-        index = _skip(text, index + 1)
-        result = None
-        while True:
-            if text[index] != '"':
-                return result
-            key, key_end = scanstring(text, index + 1)
+        walk = self._objects.get(index)
+        if walk is None:
+            if text[index] != "{":
+                return None
+            walk = self._objects[index] = _Members({}, _skip(text, index + 1))
+        found = walk.names.get(name)
+        if found is not None and (walk.resume < 0 or not self._may_repeat(name, found[0][1])):
+            return found
+        while walk.resume >= 0:
+            at = walk.resume
+            if text[at] != '"':
+                walk.resume = -1
+                break
+            key, key_end = scanstring(text, at + 1)
             value_start = _skip(text, _skip(text, key_end) + 1)
-            if key == name:
-                result = (index, key_end), value_start
-                if not self._may_repeat(name, key_end):
-                    return result
-            after = _skip(text, _scan_value(text, value_start))
-            if text[after] != ",":
-                return result
-            index = _skip(text, after + 1)
+            member = walk.names[key] = ((at, key_end), value_start)  # the last duplicate wins
+            after = _skip(text, self._end(value_start))
+            walk.resume = _skip(text, after + 1) if text[after] == "," else -1
+            if key == name and not self._may_repeat(name, key_end):
+                return member
+        return walk.names.get(name)
 
     def _may_repeat(self, name: str, after: int) -> bool:
         """Whether ``name`` could be a key again later (a duplicate the decoder would keep)."""
@@ -438,24 +503,64 @@ class Locator:
             return True
         return self.text.find(f'"{name}"', after) >= 0
 
-    def _item(
-        self, array: tuple[str | int, ...], index: int, step: int
-    ) -> tuple[tuple[int, int] | None, int] | None:
+    def _item(self, index: int, step: int) -> tuple[tuple[int, int] | None, int] | None:
         text = self.text
         if text[index] != "[" or step < 0:
             return None
-        known = self._items.get(array)
-        if known is None:
-            known = self._items[array] = ([0], [_skip(text, index + 1)])
-        numbers, starts = known
-        at = bisect.bisect_right(numbers, step) - 1
-        start = _skip_items(text, starts[at], step - numbers[at])
+        self._walk_array(index, step, loop=True)
+        items = self._arrays[index]
+        every = self.CHECKPOINT
+        if step >= len(items.starts) * every:
+            return None  # the array ended before
+        start = _skip_items(text, items.starts[step // every], step % every)
         if start < 0 or text[start] == "]":
             return None
-        if numbers[at] != step:
-            numbers.insert(at + 1, step)
-            starts.insert(at + 1, start)
         return None, start
+
+    def _walk_array(self, index: int, step: int | None, *, loop: bool) -> int:
+        """Extend the checkpoints of the array at ``index`` until item ``step`` is covered
+        (``None``: to the end). Flat chunks go by :data:`_FLAT_CHUNK`; others item by item with
+        ``loop``, else the walk gives up. Returns the array's end when reached, else -1."""
+        text = self.text
+        items = self._arrays.get(index)
+        if items is None:
+            items = self._arrays[index] = _Items([_skip(text, index + 1)])
+        every = self.CHECKPOINT
+        known = items.starts
+        while items.end < 0 and (step is None or step >= len(known) * every):
+            start = known[-1]
+            if text[start] == "]":  # empty
+                items.end = start + 1
+                break
+            found = _FLAT_CHUNK.match(text, start)
+            if found is not None:
+                known.append(found.end())
+                continue
+            following = _skip_items(text, start, every)
+            if following < 0 or text[following] == "]":  # fewer than 64 items left
+                items.end = _array_end(text, start)
+                break
+            if not loop:
+                return -1
+            known.append(following)
+        return items.end
+
+
+@dataclass(slots=True)
+class _Members:
+    """An object's members found so far (name → key span, value start) and where the walk
+    resumes (-1 once it reached the closing brace)."""
+
+    names: dict[str, tuple[tuple[int, int], int]]
+    resume: int
+
+
+@dataclass(slots=True)
+class _Items:
+    """Starts of items 0, 64, 128, … of an array (as far as walked); its end once reached."""
+
+    starts: list[int]
+    end: int = -1
 
 
 def _top_value(root: Node) -> Node | None:

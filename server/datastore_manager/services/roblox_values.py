@@ -27,25 +27,58 @@ class ValueFinding:
     on_key: bool = False
 
 
-_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_ESCAPES = ("\\u", "\\b", "\\f")  # JSON escapes that can yield a control character
-_EMPTY_OBJECT = re.compile(r"\{[ \t\n\r]*\}")
-_INDEX_KEY_TEXT = re.compile(r'"[1-9][0-9]*"[ \t\n\r]*:')
-_LONG_NUMBER = re.compile(r"[0-9]{16}")
+@dataclass(frozen=True, slots=True)
+class TextFacts:
+    """What a JSON text *may* hold, from one pass over its bytes (false positives are
+    possible, e.g. from string contents; false negatives are not)."""
+
+    strings: bool  # an escape, a DEL / control character or an unpaired surrogate
+    integers: bool  # a run of 16 or more digits (an integer that may exceed 2^53)
+    containers: bool  # null, an empty object or a key like "1"
+    exponent: bool  # a number with an exponent (1e5), which grows as compact JSON
 
 
-def roblox_findings(value: Any, *, limit: int = 200, text: str | None = None) -> list[ValueFinding]:
-    """Findings in ``value``; with the JSON ``text`` it was decoded from, string and integer
-    checks are skipped when the text cannot hold such values (no escapes or raw control
-    characters, no 16-digit run), which makes multi-MB saves several times cheaper."""
-    strings = text is None or any(e in text for e in _ESCAPES) or _SUSPECT.search(text) is not None
-    integers = text is None or _LONG_NUMBER.search(text) is not None
-    containers = (
-        text is None
-        or "null" in text
-        or _EMPTY_OBJECT.search(text) is not None
-        or _INDEX_KEY_TEXT.search(text) is not None
+# One translation of the UTF-8 bytes answers every question: digits become "0", control
+# characters NUL, and JSON whitespace is deleted (so "{ }" reads "{}" and '"1" :' '"0":').
+_FACTS_TABLE = bytes(
+    ord("0") if chr(b).isdigit() and b < 128 else 0 if b < 32 or b == 127 else b for b in range(256)
+)
+_INDEX_KEY_BYTES = re.compile(rb'"0+":')
+
+
+def text_facts(text: str) -> TextFacts:
+    try:
+        data = text.encode("utf-8")
+        surrogates = False
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "surrogatepass")
+        surrogates = True
+    folded = data.translate(_FACTS_TABLE, b" \t\n\r")
+    return TextFacts(
+        strings=surrogates
+        or b"\x00" in folded
+        or b"\\u" in folded
+        or b"\\b" in folded
+        or b"\\f" in folded,
+        integers=b"0" * 16 in folded,
+        containers=b"null" in folded
+        or b"{}" in folded
+        or _INDEX_KEY_BYTES.search(folded) is not None,
+        exponent=b"0e" in folded or b"0E" in folded,
     )
+
+
+def roblox_findings(
+    value: Any, *, limit: int = 200, text: str | None = None, facts: TextFacts | None = None
+) -> list[ValueFinding]:
+    """Findings in ``value``; with the JSON ``text`` it was decoded from (or its
+    :func:`text_facts`), string, integer and container checks are skipped when the text
+    cannot hold such values, which makes multi-MB saves many times cheaper."""
+    if facts is None and text is not None:
+        facts = text_facts(text)
+    strings = facts is None or facts.strings
+    integers = facts is None or facts.integers
+    containers = facts is None or facts.containers
     if not (strings or integers or containers):
         return []
     findings: list[ValueFinding] = []
