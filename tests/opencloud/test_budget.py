@@ -130,6 +130,19 @@ async def test_a_429_pauses_the_category_for_retry_after() -> None:
     assert 0.9 <= waited <= 2.0
 
 
+async def test_a_429_without_retry_after_does_not_stall_other_requests() -> None:
+    budget = RequestBudget(requests_per_minute={READ: 6000})
+    async with budget.admit(READ) as admission:
+        admission.observe(429, {})  # e.g. a throttled key: only that request backs off
+
+    started = time.monotonic()
+    async with budget.admit(READ):
+        waited = time.monotonic() - started
+
+    assert waited < 0.2
+    assert budget.status().categories[READ].used == 2
+
+
 async def test_429s_seen_by_bulk_work_shrink_the_bulk_share() -> None:
     budget = RequestBudget(requests_per_minute={READ: 600}, bulk_share=0.5)
     with bulk_priority():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from ...model import (
     AlreadyExists,
@@ -44,8 +44,7 @@ from .client import Call, OpenCloudClient
 from .errors import Subject, error_from_response, parse_error_body
 from .retries import OutcomeUnknown, run_reconciled
 
-#: How far back (client clock) reconciliation looks for our own write in the history.
-RECONCILE_WINDOW = timedelta(seconds=60)
+#: Reconciliation reads at most this many versions after the baseline; more: outcome unknown.
 RECONCILE_MAX_VERSIONS = 20
 JSON_HEADERS = {"content-type": "application/json"}
 
@@ -374,8 +373,9 @@ class OpenCloudBackend(DataStoreBackend):
             write_bytes=len(encoded.text.encode("utf-8")),
         )
         ours = _Written(encoded, attrs, uids)
+        # Unconditional: the latest version before we send is the baseline of reconciliation.
+        baseline = None if conditional else [await self._baseline(store, scope, key)]
         deadline = self.client.deadline()
-        sent_at = utc_now()
 
         async def send() -> VersionInfo:
             reply = await self.client.send(call, deadline)
@@ -386,8 +386,8 @@ class OpenCloudBackend(DataStoreBackend):
             return wire.version_from_v1(wire.body_json(reply.response))
 
         async def reconcile() -> VersionInfo | None:
-            found = await self._find_written(store, scope, key, ours, sent_at)
-            return None if found is None else _version_of(found)
+            assert baseline is not None  # conditional sets are resent, never reconciled
+            return await self._find_written(store, scope, key, ours, baseline)
 
         version = await run_reconciled(send, reconcile, deadline, self.client.sleep)
         self._written(store, scope, key)
@@ -406,17 +406,32 @@ class OpenCloudBackend(DataStoreBackend):
         headers: Mapping[str, str],
     ) -> VersionInfo:
         """A 412. After an uncertain earlier attempt the version may have moved because of our
-        own write: it was applied if the version that directly follows the one we matched (the
-        entry's first live version, for exclusive create) holds exactly what we sent — even if
-        others have written on top of it since."""
+        own write. The rule (docs/opencloud-notes.md, "Exact reconciliation"): only the first
+        successor of the version we matched (the first live version, for exclusive create) can
+        be our write. If it does not hold exactly what we sent, ours was not applied: the 412
+        stands. If it does, it is ours *or* an identical write (same bytes, metadata and match
+        version) by another client — Open Cloud cannot tell them apart, so the outcome is
+        reported unknown (never success). If the history cannot show that successor (Roblox's
+        hourly retention dropped versions), the outcome is unknown too."""
         subject = call.subject
         assert subject.store is not None and subject.key is not None and subject.scope
         if uncertain:
-            ours_applied = await self._successor_with(
+            successor = await self._successor_with(
                 subject.store, subject.scope, subject.key, match_version, ours
             )
-            if ours_applied is not None:
-                return ours_applied
+            if successor is not _NOT_OURS:
+                found = (
+                    f"version {successor.version} (the first after yours) holds exactly your "
+                    "value and metadata, but Open Cloud cannot tell whether your request or an "
+                    "identical one from another client wrote it"
+                    if isinstance(successor, VersionInfo)
+                    else "the entry's history no longer shows the version that followed yours"
+                )
+                raise Unavailable(
+                    f"Outcome unknown for the write of {subject.describe()}: an attempt failed "
+                    f"mid-request and {found}. Nothing was resent; read the entry to check.",
+                    current_version=headers.get("roblox-entry-version"),
+                )
         current_version = headers.get("roblox-entry-version")
         if current_version is None:  # a tombstone: Roblox sends no entry headers for it
             current_version = await self._latest_version(subject.store, subject.scope, subject.key)
@@ -435,75 +450,130 @@ class OpenCloudBackend(DataStoreBackend):
 
     async def _successor_with(
         self, store: str, scope: str, key: str, previous: str | None, ours: _Written
-    ) -> VersionInfo | None:
-        try:
-            page = await self.list_versions(
-                store, key, scope=scope, descending=True, limit=RECONCILE_MAX_VERSIONS
-            )
-        except EntryNotFound:
-            return None
-        history = list(reversed(page.items))  # oldest first
-        successor: VersionInfo | None = None
+    ) -> VersionInfo | object | None:
+        """The first successor of ``previous`` if it holds exactly ``ours``; ``_NOT_OURS`` when
+        it certainly is not our write; None when the history cannot show it."""
         if previous is None:  # exclusive create: the newest version starting a live run
+            try:
+                page = await self.list_versions(
+                    store, key, scope=scope, descending=True, limit=RECONCILE_MAX_VERSIONS
+                )
+            except EntryNotFound:
+                return _NOT_OURS
+            history = list(reversed(page.items))  # oldest first
+            successor: VersionInfo | None = None
             for index in range(len(history) - 1, -1, -1):
                 starts_run = index > 0 and history[index - 1].deleted
                 first_ever = index == 0 and page.next_cursor is None
                 if not history[index].deleted and (starts_run or first_ever):
                     successor = history[index]
                     break
+            if successor is None:
+                return None if page.next_cursor is not None else _NOT_OURS
         else:
-            names = [v.version for v in history]
-            if previous in names and names.index(previous) + 1 < len(history):
-                successor = history[names.index(previous) + 1]
-        if successor is None or successor.deleted:
-            return None
+            after = await self._versions_after(store, scope, key, previous)
+            if after is None:
+                return None
+            if not after:
+                return _NOT_OURS
+            successor = after[0]
+        if successor.deleted:
+            return _NOT_OURS
         entry = await self._get_version_uncached(store, scope, key, successor.version)
-        return successor if entry is not None and ours.matches(entry) else None
+        return successor if entry is not None and ours.matches(entry) else _NOT_OURS
 
     async def _latest_version(self, store: str, scope: str, key: str) -> str | None:
+        latest = await self._baseline(store, scope, key)
+        return None if latest is None else latest.version
+
+    async def _baseline(self, store: str, scope: str, key: str) -> VersionInfo | None:
+        """The entry's latest version (None: never written), read before a write whose
+        outcome may have to be reconciled."""
         try:
             page = await self.list_versions(store, key, scope=scope, descending=True, limit=1)
         except EntryNotFound:
             return None
-        return page.items[0].version if page.items else None
+        return page.items[0] if page.items else None
 
-    async def _recent_versions(
-        self, store: str, scope: str, key: str, since: datetime
-    ) -> list[VersionInfo]:
-        """Versions created since ``since`` (minus the reconcile window), oldest first, plus
-        the one just before them (the baseline)."""
-        try:
-            page = await self.list_versions(
-                store, key, scope=scope, descending=True, limit=RECONCILE_MAX_VERSIONS
-            )
-        except EntryNotFound:
-            return []  # the entry has never been written
-        horizon = since - RECONCILE_WINDOW
-        recent: list[VersionInfo] = []
-        for version in page.items:
-            recent.append(version)
-            if version.created_time < horizon:
+    async def _versions_after(
+        self, store: str, scope: str, key: str, base: str | None
+    ) -> list[VersionInfo] | None:
+        """Every version created after version ``base`` (after nothing: all), oldest first —
+        or None when the history cannot show them all: ``base`` is gone, the per-key counter
+        in the ids has a gap (Roblox's hourly retention replaced a version), or there are more
+        than ``RECONCILE_MAX_VERSIONS``. Versions list in creation order (FACTS §3, §21), so
+        the newest are read first, back to ``base``."""
+        newest_first: list[VersionInfo] = []
+        cursor: str | None = None
+        while True:
+            try:
+                page = await self.list_versions(
+                    store,
+                    key,
+                    scope=scope,
+                    descending=True,
+                    cursor=cursor,
+                    limit=RECONCILE_MAX_VERSIONS + 1,
+                )
+            except EntryNotFound:
+                return [] if base is None else None
+            newest_first.extend(page.items)
+            names = [version.version for version in newest_first]
+            if base is not None and base in names:
+                newest_first = newest_first[: names.index(base)]
                 break
-        return list(reversed(recent))
+            cursor = page.next_cursor
+            if cursor is None:
+                if base is not None:
+                    return None  # base is gone from the history
+                break
+            if len(newest_first) > RECONCILE_MAX_VERSIONS:
+                return None
+        found = list(reversed(newest_first))
+        if len(found) > RECONCILE_MAX_VERSIONS:
+            return None
+        previous = base
+        for version in found:
+            if previous is not None and not _follows(previous, version.version):
+                return None
+            previous = version.version
+        return found
 
     async def _find_written(
-        self, store: str, scope: str, key: str, ours: _Written, sent_at: datetime
-    ) -> Entry | None:
-        """Reconcile an unconditional set of unknown outcome: our value in a version made
-        since we sent means it was applied (do not resend); none means resend."""
-        try:
-            latest = await self._get_latest(store, scope, key)
-            if ours.matches(latest):
-                return latest
-        except EntryNotFound:
-            pass
-        for version in reversed(await self._recent_versions(store, scope, key, sent_at)):
-            if version.deleted or version.created_time < sent_at - RECONCILE_WINDOW:
+        self,
+        store: str,
+        scope: str,
+        key: str,
+        ours: _Written,
+        baseline: list[VersionInfo | None],
+    ) -> VersionInfo | None:
+        """Reconcile an unconditional set of unknown outcome against the versions created
+        after ``baseline[0]`` (the latest version before we sent): none → not applied (resend);
+        exactly one and it holds what we sent → applied; none of them holds what we sent →
+        not applied (resend; the baseline moves to the newest); anything else → unknown."""
+        base = baseline[0]
+        new = await self._versions_after(store, scope, key, None if base is None else base.version)
+        subject = self._subject(store, scope, key)
+        if new is None:
+            raise _unknown(subject, "the history cannot show every version written since")
+        matching: list[VersionInfo] = []
+        for version in new:
+            if version.deleted:
                 continue
-            candidate = await self._get_version_uncached(store, scope, key, version.version)
-            if candidate is not None and ours.matches(candidate):
-                return candidate
-        return None
+            entry = await self._get_version_uncached(store, scope, key, version.version)
+            if entry is not None and ours.matches(entry):
+                matching.append(version)
+        if not matching:
+            if new:
+                baseline[0] = new[-1]
+            return None
+        if len(new) == 1:
+            return matching[0]
+        raise _unknown(
+            subject,
+            f"{len(new)} versions were written since, {len(matching)} of them holding exactly "
+            "your value (yours or an identical write by another client)",
+        )
 
     async def _get_version_uncached(
         self, store: str, scope: str, key: str, version: str
@@ -591,15 +661,16 @@ class OpenCloudBackend(DataStoreBackend):
             throughput_key=self._throughput_key(store, scope, key),
             write_bytes=1,
         )
+        # The latest version before we send is the baseline of reconciliation (see below).
+        baseline = [await self._baseline(store, scope, key)]
         deadline = self.client.deadline()
-        sent_at = utc_now()
 
         async def send() -> Entry:
             response = (await self.client.send(call, deadline)).response
             return wire.entry_from_v1(store, scope, key, response)
 
         async def reconcile() -> Entry | None:
-            return await self._find_increment(store, scope, key, by, attrs, uids, sent_at)
+            return await self._find_increment(store, scope, key, by, attrs, uids, baseline)
 
         entry = await run_reconciled(send, reconcile, deadline, self.client.sleep)
         self._written(store, scope, key)
@@ -614,28 +685,38 @@ class OpenCloudBackend(DataStoreBackend):
         by: int,
         attrs: dict[str, JsonValue],
         uids: tuple[int, ...],
-        sent_at: datetime,
+        baseline: list[VersionInfo | None],
     ) -> Entry | None:
-        """Reconcile an increment of unknown outcome from the version history.
+        """Reconcile an increment of unknown outcome against the versions created after
+        ``baseline[0]`` (the latest version before we sent; the rule is in
+        docs/opencloud-notes.md, "Exact reconciliation"):
 
-        Applied: a version made since we sent whose value is its predecessor's plus ``by``
-        with our metadata → return it. Not applied: no version since we sent → resend. Anything
-        else cannot be told apart safely, so we stop rather than risk counting twice.
+        * none → not applied: resend;
+        * exactly one, holding its predecessor's value + ``by`` with our metadata → applied:
+          return it;
+        * none of them is "predecessor + ``by`` with our metadata" → not applied (they are all
+          others' writes): resend, with the newest as the new baseline;
+        * anything else (ours may be any of several, or the history cannot show every version)
+          → outcome unknown, never resent.
         """
-        history = await self._recent_versions(store, scope, key, sent_at)
-        horizon = sent_at - RECONCILE_WINDOW
-        new = [v for v in history if v.created_time >= horizon]
+        base = baseline[0]
+        subject = self._subject(store, scope, key)
+        new = await self._versions_after(store, scope, key, None if base is None else base.version)
+        if new is None:
+            raise _unknown(subject, "the history cannot show every version written since", by)
         if not new:
             return None
-        before = [v for v in history if v.created_time < horizon]
         previous: int | None = 0
-        if before and not before[-1].deleted:
-            base = await self._get_version_uncached(store, scope, key, before[-1].version)
-            previous = base.value if base is not None and isinstance(base.value, int) else None
+        if base is not None and not base.deleted:
+            entry = await self._get_version_uncached(store, scope, key, base.version)
+            previous = None if entry is None else _int_value(entry)
+        candidates: list[Entry] = []
+        values: list[str] = []
         for version in new:
             current = None
             if not version.deleted:
                 current = await self._get_version_uncached(store, scope, key, version.version)
+            values.append("deleted" if current is None else json.dumps(current.value))
             if (
                 current is not None
                 and previous is not None
@@ -643,14 +724,18 @@ class OpenCloudBackend(DataStoreBackend):
                 and current.attributes == attrs
                 and current.user_ids == uids
             ):
-                return current
-            previous = current.value if current is not None else 0
-            if not isinstance(previous, int):
-                previous = None
-        raise Unavailable(
-            f"The increment of {key!r} in {store!r} by {by} may or may not have been applied "
-            "(Open Cloud failed mid-request and the history does not settle it); it was not "
-            "resent. Check the entry's versions before incrementing again."
+                candidates.append(current)
+            previous = _int_value(current)
+        if not candidates:
+            baseline[0] = new[-1]
+            return None
+        if len(new) == 1:
+            return candidates[0]
+        raise _unknown(
+            subject,
+            f"{len(new)} versions were written since (values {', '.join(values)}), "
+            f"{len(candidates)} of which could be this increment",
+            by,
         )
 
     # ---- ordered entries (v1 ordered: exact int64; delete via v2, which reports 404) ------
@@ -799,9 +884,10 @@ class OpenCloudBackend(DataStoreBackend):
             if now is not None and now == (before or 0) + amount:
                 return OrderedEntry(store, scope, key, now)
             raise Unavailable(
-                f"The increment of ordered {subject.describe()} by {amount} may or may not have "
-                "been applied (Open Cloud failed mid-request and the value was also changed by "
-                "someone else); it was not resent. Read the value before trying again."
+                f"Outcome unknown for the increment of ordered {subject.describe()} by {amount}: "
+                f"an attempt failed mid-request and the value went from {before} to {now}, so "
+                "someone else changed it too (ordered entries keep no history to tell). It was "
+                "not resent, so it was applied at most once; read the value before trying again."
             )
 
         return await run_reconciled(send, reconcile, deadline, self.client.sleep)
@@ -843,13 +929,33 @@ class _Written:
         )
 
 
-def _version_of(entry: Entry) -> VersionInfo:
-    return VersionInfo(
-        version=entry.version,
-        deleted=False,
-        content_length=entry.size,
-        created_time=entry.version_created_time,
-        object_created_time=entry.created_time,
+_NOT_OURS = object()  # reconciliation: the write certainly was not ours
+
+
+def _int_value(entry: Entry | None) -> int | None:
+    """The integer an increment adds to: 0 for a tombstone, None for a non-integer."""
+    if entry is None:
+        return 0
+    value = entry.value
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _follows(previous: str, version: str) -> bool:
+    """False when both ids carry a per-key counter (the second dot-separated part of Roblox's
+    ids, FACTS §11 — an inference, so ids without one are not checked) and ``version`` is not
+    the very next one: a version in between is missing from the history."""
+    before, after = previous.split("."), version.split(".")
+    if len(before) == len(after) == 4 and before[1].isdigit() and after[1].isdigit():
+        return int(after[1]) == int(before[1]) + 1
+    return True
+
+
+def _unknown(subject: Subject, why: str, by: int | None = None) -> Unavailable:
+    what = "write" if by is None else f"increment by {by}"
+    return Unavailable(
+        f"Outcome unknown for the {what} of {subject.describe()}: an attempt failed "
+        f"mid-request and {why}. It was not resent, so it was applied at most once; read the "
+        "entry's versions before trying again."
     )
 
 

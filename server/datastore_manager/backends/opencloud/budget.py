@@ -10,7 +10,7 @@ bulk job must never take the whole budget — players' saves would start failing
   share further while 429s say live traffic needs the budget (additive recovery afterwards);
 * enforces the per-universe and per-key byte throughput (sliding 60 s, rounded up to KB);
 * learns the real limit from ``x-ratelimit-limit``/``-remaining``/``-reset`` and pauses a
-  category on 429 for ``Retry-After``;
+  category on a 429 for its ``Retry-After`` (a 429 without one backs off only its request);
 * admits waiters strictly by priority within a category: interactive (editor) requests go
   ahead of bulk ones. Bulk requests also run with bounded concurrency.
 
@@ -346,8 +346,13 @@ class RequestBudget:
             if remaining <= 0 and reset is not None:
                 state.paused_until = max(state.paused_until, now + reset)
         if status == 429:
+            # With Retry-After, Roblox says when the category's budget is back: every request
+            # in it would be refused until then, so the whole category waits. Without it the
+            # 429 says nothing about other requests (a throttled partition or key, an injected
+            # fault): only the refused request backs off (client.py), others keep going.
             retry_after = _parse_number(headers.get("retry-after"))
-            state.paused_until = max(state.paused_until, now + (retry_after or 1.0))
+            if retry_after is not None:
+                state.paused_until = max(state.paused_until, now + retry_after)
             if request_priority.get() is Priority.BULK:
                 self._back_off(now)
         if read_bytes and category.startswith("standard."):
