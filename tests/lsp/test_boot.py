@@ -73,3 +73,39 @@ def test_dsm_serve_answers_initialize_before_pygls_is_loaded() -> None:
     }
     assert after == {"jsonrpc": "2.0", "id": 8, "result": None}  # pygls's own answer dropped
     print(f"initialize answered after {elapsed:.3f} s")
+
+
+def test_dsm_serve_skips_the_cli_imports() -> None:
+    """``dsm serve`` (the console script and ``-m datastore_manager.cli.main``) reaches
+    lsp.boot before click or the CLI's modules are imported; a bad ``--tcp`` still gets
+    click's usage error."""
+    dsm = os.path.join(os.path.dirname(sys.executable), "dsm")
+    for command in ([dsm, "serve"], [sys.executable, "-m", "datastore_manager.cli.main", "serve"]):
+        env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        assert process.stdin is not None and process.stdout is not None
+        message = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"capabilities": {}},
+        }
+        process.stdin.write(boot.frame(message))
+        process.stdin.write(boot.frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+        process.stdin.write(boot.frame({"jsonrpc": "2.0", "method": "exit"}))
+        process.stdin.flush()
+        _, answer = boot.read_message(process.stdout)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err[-2000:]
+        assert answer is not None and answer["result"]["serverInfo"]["name"] == "dsm"
+        # -X importtime lines, in order; the server's own imports (httpx brings click) follow
+        imported = [line.split("|")[-1].strip() for line in err.decode().splitlines()]
+        before_boot = set(imported[: imported.index("datastore_manager.lsp.boot")])
+        assert "datastore_manager.cli" in before_boot
+        assert not {"click", "rich", "datastore_manager.cli.context"} & before_boot, command
+    bad = subprocess.run(
+        [dsm, "serve", "--tcp", "nonsense"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode != 0 and "HOST:PORT" in bad.stderr

@@ -147,3 +147,16 @@ def test_positions_from_the_line_table_equal_counted_positions() -> None:
     tabled = [document.position_at_char(i) for i in range(0, len(text), 97)]
     assert len(tabled) > 32 and tabled == counted
     assert document.position_at_char(len(text)) == Position(199, len(text.split("\n")[-1]) + 1)
+
+
+def test_char_offsets_near_the_top_and_through_the_table_agree() -> None:
+    lines = [f"line {i} é𝄞" for i in range(3000)]
+    text = "\n".join(lines)
+    for line in (0, 5, 2047, 2048, 2999, 3000, 5000):
+        for character in (0, 6, 100):
+            searched = JsonDocument(text).char_offset(Position(line, character))
+            document = JsonDocument(text)
+            _ = document._line_prefix  # force the table
+            assert document.char_offset(Position(line, character)) == searched, (line, character)
+    assert JsonDocument(text).char_offset(Position(2999, 100)) == len(text)
+    assert JsonDocument(text).char_offset(Position(5, 6)) == text.index("line 5") + 6

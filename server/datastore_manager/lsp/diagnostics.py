@@ -87,11 +87,11 @@ def compute(
         except InvalidArgument as error:
             return [*diagnostics, _diagnostic(document.full_range, error.message, "uri")]
     if entry is not None:
-        diagnostics.extend(_entry_checks(document, entry))
+        diagnostics.extend(_entry_checks(document, entry, check))
         check()
     schema = schema_for(server, uri, document)
     if schema is not None:
-        diagnostics.extend(_schema_checks(document, schema))
+        diagnostics.extend(_schema_checks(document, schema, check))
         check()
     if declared_metaschema(value) or normalise_url(uri) in server.state.schemas.schema_urls():
         for problem in metaschema_problems(value):
@@ -100,7 +100,9 @@ def compute(
     return diagnostics
 
 
-def _entry_checks(document: JsonDocument, entry: EntryUri) -> list[types.Diagnostic]:
+def _entry_checks(
+    document: JsonDocument, entry: EntryUri, check: Callable[[], None] = lambda: None
+) -> list[types.Diagnostic]:
     from ..model import EncodedValue
 
     value = document.value
@@ -134,6 +136,7 @@ def _entry_checks(document: JsonDocument, entry: EntryUri) -> list[types.Diagnos
             )
         )
     for finding in roblox_findings(value, facts=facts):
+        check()
         span = document.range_of(finding.path, key=finding.on_key)
         found.append(_diagnostic(span, finding.message, "roblox-value", warning=True))
     return found
@@ -150,16 +153,18 @@ def _compact_size(document: JsonDocument, encoded: Any, facts: TextFacts) -> int
     return size
 
 
-def _schema_checks(document: JsonDocument, schema: LoadedSchema) -> list[types.Diagnostic]:
-    top = document.range_of(())
+def _schema_checks(
+    document: JsonDocument, schema: LoadedSchema, check: Callable[[], None] = lambda: None
+) -> list[types.Diagnostic]:
     if schema.error is not None:
-        return [_diagnostic(top, schema.error, "schema-load", warning=True)]
+        return [_diagnostic(document.range_of(()), schema.error, "schema-load", warning=True)]
     try:
         problems = schema.validate(document.value)
     except InvalidArgument as error:
-        return [_diagnostic(top, error.message, "schema-load", warning=True)]
+        return [_diagnostic(document.range_of(()), error.message, "schema-load", warning=True)]
     found = []
     for problem in problems:
+        check()  # placing an error deep in a big array is the slow part: stop when stale
         if problem.on_key and problem.message.startswith("Missing"):
             span = _missing_property_range(document, problem.path)
         else:

@@ -209,13 +209,24 @@ class JsonDocument:
         return list(accumulate(map(len, self.text.split("\n")), initial=0))
 
     def char_offset(self, position: Position) -> int:
-        """LSP position → character index into :attr:`text` (clamped to line and text)."""
-        prefix = self._line_prefix
-        lines = len(prefix) - 1
-        if position.line >= lines:
-            return len(self.text)
-        start = prefix[position.line] + position.line
-        end = prefix[position.line + 1] + position.line
+        """LSP position → character index into :attr:`text` (clamped to line and text). A
+        line near the top is found by searching newlines (an edit there needs no line table
+        of a multi-MB text); others through the table."""
+        text = self.text
+        if position.line < 2048 and "_line_prefix" not in self.__dict__:
+            start = 0
+            for _ in range(position.line):
+                start = text.find("\n", start) + 1
+                if start == 0:
+                    return len(text)
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+        else:
+            prefix = self._line_prefix
+            if position.line >= len(prefix) - 1:
+                return len(text)
+            start = prefix[position.line] + position.line
+            end = prefix[position.line + 1] + position.line
         if self.is_ascii:
             return min(start + position.character, end)
         units = self.text[start:end].encode("utf-16-le", "surrogatepass")[: position.character * 2]
@@ -438,6 +449,8 @@ class Locator:
                 found = self._start(tuple(path))
                 if found is None:
                     return None
+                if not path:  # valid JSON: the root ends where the trailing whitespace starts
+                    return None, (found[1], len(self.text.rstrip(" \t\n\r")))
                 return found[0], (found[1], self._end(found[1]))
         except (StopIteration, ValueError, IndexError):
             return None
@@ -485,14 +498,20 @@ class Locator:
             return found
         while walk.resume >= 0:
             at = walk.resume
+            if walk.skip:  # resume after the value of the last member found
+                after = _skip(text, self._end(at))
+                walk.skip = False
+                if text[after] != ",":
+                    walk.resume = -1
+                    break
+                at = walk.resume = _skip(text, after + 1)
             if text[at] != '"':
                 walk.resume = -1
                 break
             key, key_end = scanstring(text, at + 1)
             value_start = _skip(text, _skip(text, key_end) + 1)
             member = walk.names[key] = ((at, key_end), value_start)  # the last duplicate wins
-            after = _skip(text, self._end(value_start))
-            walk.resume = _skip(text, after + 1) if text[after] == "," else -1
+            walk.resume, walk.skip = value_start, True  # its value is skipped only if needed
             if key == name and not self._may_repeat(name, key_end):
                 return member
         return walk.names.get(name)
@@ -549,10 +568,11 @@ class Locator:
 @dataclass(slots=True)
 class _Members:
     """An object's members found so far (name → key span, value start) and where the walk
-    resumes (-1 once it reached the closing brace)."""
+    resumes (-1 once it reached the closing brace; with ``skip``, after the value there)."""
 
     names: dict[str, tuple[tuple[int, int], int]]
     resume: int
+    skip: bool = False  # ``resume`` is the start of a value still to skip
 
 
 @dataclass(slots=True)
