@@ -210,15 +210,18 @@ class DiagnosticsRunner:
         """The cached result for this very document, if schemas and settings are unchanged
         (checking that costs no parse: the document was parsed when the result was made)."""
         entry = self.cache.get(uri)
-        if entry is None or entry[1] is not document:
+        if entry is None or entry[1].text is not document.text:  # same text: same answer
             return None
         return entry[2] if entry[0] == self._key(uri, document) else None
 
     def _compute(self, uri: str, document: JsonDocument) -> Computed:
         """On the worker thread."""
 
-        def check() -> None:
-            if self.server.state.document(uri) is not document:
+        texts, key = self.server.state.texts, normalise_url(uri)
+
+        def check() -> None:  # cheap, and touches no state (this is the worker thread)
+            current = texts.get(key)
+            if current is None or current[1] is not document.text:
                 raise Stale(uri)
 
         check()
@@ -236,7 +239,7 @@ class DiagnosticsRunner:
             return hit
         generation = self.server.generation
         running = self.running.get(uri)
-        if running is not None and running[0] is document and running[1] == generation:
+        if running is not None and running[0].text is document.text and running[1] == generation:
             future = running[2]
         else:
             loop = asyncio.get_running_loop()
@@ -248,7 +251,9 @@ class DiagnosticsRunner:
             current = self.running.get(uri)
             if current is not None and current[2] is future and future.done():
                 del self.running[uri]
-        if self.server.state.document(uri) is document and generation == self.server.generation:
+        latest = self.server.state.document(uri)
+        same = latest is not None and latest.text is document.text
+        if same and generation == self.server.generation:
             self.cache[uri] = (key, document, result)
         return result
 
@@ -284,10 +289,11 @@ class DiagnosticsRunner:
             result = await self.diagnostics_async(uri)
         except Stale:
             return  # edited meanwhile: the newer run publishes
-        if self.server.state.document(uri) is not document:
+        current = self.server.state.document(uri)
+        if current is None or current.text is not document.text:
             return
         self.server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=result, version=document.version)
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=result, version=current.version)
         )
         if self.pending.get(uri) is asyncio.current_task():
             self.pending.pop(uri, None)

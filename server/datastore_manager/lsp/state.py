@@ -206,8 +206,16 @@ class ServerState:
     # ---- documents -----------------------------------------------------------------
 
     def set_text(self, uri: str, version: int | None, text: str) -> None:
-        self.texts[normalise_url(uri)] = (version, text)
-        self.parsed.pop(normalise_url(uri), None)
+        """A new version; when its text equals the current one (a no-op edit, a resent
+        text) the parsed document's work is kept: only the version changes."""
+        key = normalise_url(uri)
+        current = self.texts.get(key)
+        parsed = self.parsed.pop(key, None)
+        if current is not None and current[1] is not text and current[1] == text:
+            text = current[1]  # one object: identity says "unchanged" to every cache
+        if parsed is not None and parsed.text is text:
+            self.parsed[key] = parsed.with_version(version)
+        self.texts[key] = (version, text)
 
     def apply_changes(self, uri: str, version: int | None, changes: Sequence[Any]) -> None:
         """``didChange``: incremental changes applied in order (each with ``range``), or whole

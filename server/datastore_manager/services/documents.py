@@ -79,6 +79,12 @@ class JsonDocument:
         self.version = version
         self._char_lookups = 0
 
+    def with_version(self, version: int | None) -> JsonDocument:
+        """The same text at another version, sharing everything computed so far."""
+        twin = JsonDocument(self.text, version)
+        twin.__dict__.update({k: v for k, v in self.__dict__.items() if k != "version"})
+        return twin
+
     @cached_property
     def data(self) -> bytes:
         """The UTF-8 bytes (tree-sitter offsets are byte offsets)."""
