@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 # The demo universe (a local SQLite store); `make demo` creates it once and reuses it.
 DEMO_DB := .dsm/demo.db
 DSM := $(BIN)/dsm --target local:$(DEMO_DB)
+# Most tests wait on subprocesses and loopback HTTP, so more workers than cores pays off.
+PYTEST_WORKERS ?= 4
 
 .PHONY: demo demo-cli test bench lint clean-demo
 
@@ -42,7 +44,7 @@ lint: $(BIN)/.installed
 
 test: lint
 	@# pytest exits 5 when it collects no tests: that is a failure too.
-	$(BIN)/python -m pytest; status=$$?; \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS); status=$$?; \
 	 if [ $$status -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
 	 exit $$status
 	@if [ -f vscode-extension/scripts/test.sh ]; then bash vscode-extension/scripts/test.sh; \
