@@ -17,6 +17,8 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import framing
+
 RESULT_FILE = Path(__file__).with_name("initialize_result.json")
 
 
@@ -25,25 +27,17 @@ def frame(message: dict[str, Any]) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-def read_message(stream: BinaryIO) -> tuple[bytes, dict[str, Any] | None]:
-    """One framed message: (the raw bytes read, the decoded body or None at end of input)."""
-    raw = b""
-    length = 0
-    while True:
-        line = stream.readline()
-        raw += line
-        if not line:
-            return raw, None
-        if line in (b"\r\n", b"\n"):
-            break
-        name, _, value = line.decode("ascii", "replace").partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value.strip())
-    body = stream.read(length)
-    raw += body
+def read_message(stream: Any) -> tuple[bytes, dict[str, Any] | None]:
+    """One framed message: (the raw bytes read, the decoded body or None).
+
+    None for anything but a JSON object (a bad header block, a body that is not JSON, end of
+    input): the raw bytes are replayed to pygls, whose loop (:mod:`.framing`) answers them."""
+    raw, body, _error, _ended = framing.read_frame(stream)
+    if body is None:
+        return raw, None
     try:
         message = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw, None
     return raw, message if isinstance(message, dict) else None
 
@@ -55,14 +49,16 @@ class Replay:
         self._prefix = prefix
         self._stream = stream
 
-    def readline(self) -> bytes:
+    def readline(self, size: int = -1) -> bytes:
         if self._prefix:
             end = self._prefix.find(b"\n") + 1 or len(self._prefix)
+            if size >= 0:
+                end = min(end, size)
             line, self._prefix = self._prefix[:end], self._prefix[end:]
-            if line.endswith(b"\n"):
+            if line.endswith(b"\n") or self._prefix or len(line) == size:
                 return line
-            return line + self._stream.readline()
-        return self._stream.readline()
+            return line + self._stream.readline(size - len(line) if size >= 0 else -1)
+        return self._stream.readline(size)
 
     def read(self, size: int = -1) -> bytes:
         if self._prefix:

@@ -13,6 +13,7 @@ from ..model.limits import DEFAULT_SCOPE
 from ..model.uris import entry_uri, parse_entry_uri
 from ..services import entries
 from ..services.schemas import LoadedSchema, content_version, resolve_url
+from . import validation
 from .errors import rpc_error
 from .requests import conflict, gated
 
@@ -38,6 +39,7 @@ async def execute(server: DsmServer, params: types.ExecuteCommandParams) -> Any:
     if handler is None:
         raise rpc_error(InvalidArgument(f"Unknown command {params.command!r}."))
     try:
+        validation.check_arguments(params.command, dict(args[0]))
         return await handler(server, dict(args[0]), params.work_done_token)
     except DataStoreError as error:
         raise rpc_error(error) from None

@@ -20,6 +20,7 @@ from ..model.limits import DEFAULT_SCOPE
 from ..model.uris import EntryUri, FolderUri, entry_uri, parse_entry_uri
 from ..services import entries, guard
 from ..services.session_locks import detect_session_lock
+from . import validation
 from .errors import rpc_error
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ async def dispatch(server: DsmServer, method: str, params: Any) -> Any:
     if params is not None and not isinstance(params, Mapping):
         raise rpc_error(InvalidArgument(f"{method} takes an object of parameters."))
     try:
+        validation.check_params(method, dict(params or {}))
         return await HANDLERS[method](server, dict(params or {}))
     except DataStoreError as error:
         raise rpc_error(error) from None

@@ -7,12 +7,11 @@ import json
 from collections.abc import Generator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
 from pygls.protocol.language_server import lsp_method
 
@@ -20,7 +19,7 @@ from .. import __name__ as _package
 from ..model.uris import EntryUri
 from ..services.documents import JsonDocument
 from ..services.schemas import normalise_url, url_to_path
-from . import commands, completion, diagnostics, formatting, hover, lenses, requests, structure
+from . import commands, completion, diagnostics, formatting, hover, lenses, requests, rpc, structure
 from .errors import DataStoreRpcError
 from .state import ServerState
 
@@ -28,7 +27,7 @@ NAME = "dsm"
 VERSION = "0.1.0"
 
 
-class DsmProtocol(LanguageServerProtocol):
+class DsmProtocol(rpc.RobustProtocol):
     """Keeps ``dataStore/*`` params as plain JSON (pygls would turn them into namedtuples,
     renaming keys such as attribute names that are not Python identifiers)."""
 
@@ -106,6 +105,9 @@ class DsmServer(LanguageServer):
         self.open_uris: set[str] = set()
         self.client_pulls = False
         self.client_refreshes = False
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        rpc.serve_io(self, stdin, stdout)  # our framing: bad frames are answered, not fatal
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         if isinstance(error, DataStoreRpcError):

@@ -101,6 +101,12 @@ class SchemaProblem:
     kind: str = "schema"
 
 
+UNPAIRED_SURROGATE = (
+    'The value holds an unpaired UTF-16 surrogate escape (such as "\\uD800"): it is not '
+    "valid Unicode, so it can be neither validated against the schema nor stored as UTF-8."
+)
+
+
 @dataclass(slots=True)
 class LoadedSchema:
     """A schema document at one version (``version`` is a content hash)."""
@@ -124,10 +130,13 @@ class LoadedSchema:
 
     def validate(self, value: Any, *, limit: int = 1000) -> list[SchemaProblem]:
         problems: list[SchemaProblem] = []
-        for error in self.validator().iter_errors(value):
-            problems.extend(_problems_of(error))
-            if len(problems) >= limit:
-                break
+        try:
+            for error in self.validator().iter_errors(value):
+                problems.extend(_problems_of(error))
+                if len(problems) >= limit:
+                    break
+        except UnicodeEncodeError:  # the validator takes UTF-8: a lone "\uD800" escape is not
+            return [SchemaProblem((), UNPAIRED_SURROGATE)]
         return problems
 
     def subschema_at(self, path: Sequence[str | int]) -> Any:
@@ -248,13 +257,16 @@ def metaschema_problems(value: Any, *, limit: int = 200) -> list[SchemaProblem]:
     """Errors of a schema document against its metaschema (2020-12 when undeclared)."""
     from jsonschema import validators  # type: ignore[import-untyped]
 
-    cls = validators.validator_for(value, default=validators.Draft202012Validator)
+    cls = validators.Draft202012Validator
+    if isinstance(value, Mapping):  # validator_for looks up "$schema" in anything else too
+        cls = validators.validator_for(value, default=cls)
     validator = cls(cls.META_SCHEMA)
-    problems = []
+    problems: list[SchemaProblem] = []
     for error in validator.iter_errors(value):
-        problems.append(
-            SchemaProblem(tuple(error.absolute_path), f"{error.message}.", kind="metaschema")
-        )
+        problem = SchemaProblem(tuple(error.absolute_path), f"{error.message}.", kind="metaschema")
+        if problem in problems:  # 2020-12 checks a non-schema once per vocabulary
+            continue
+        problems.append(problem)
         if len(problems) >= limit:
             break
     return problems
