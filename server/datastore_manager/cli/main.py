@@ -80,7 +80,9 @@ _MODULE_OF_COMMAND: dict[str, str] = {
 
 
 class _LazyGroup(click.Group):
-    """Imports a command's module only when that command runs, so ``dsm get`` starts fast."""
+    """Imports a command's module only when that command runs, so ``dsm get`` starts fast.
+    A command lives in the module of its name (``restore-as-of`` → ``restore_as_of``) unless
+    :data:`_MODULE_OF_COMMAND` says otherwise."""
 
     _loaded: set[str]
 
@@ -93,7 +95,7 @@ class _LazyGroup(click.Group):
             self.add_command(command)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._load(_MODULE_OF_COMMAND.get(cmd_name, cmd_name))
+        self._load(_MODULE_OF_COMMAND.get(cmd_name, cmd_name.replace("-", "_")))
         if cmd_name not in self.commands:  # a module may hold commands of other names
             for module_name in COMMAND_MODULES:
                 self._load(module_name)
