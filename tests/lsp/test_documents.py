@@ -160,3 +160,19 @@ def test_char_offsets_near_the_top_and_through_the_table_agree() -> None:
             assert document.char_offset(Position(line, character)) == searched, (line, character)
     assert JsonDocument(text).char_offset(Position(2999, 100)) == len(text)
     assert JsonDocument(text).char_offset(Position(5, 6)) == text.index("line 5") + 6
+
+
+def test_a_short_last_chunk_of_flat_objects_fails_fast() -> None:
+    """A chunk regex that fails (fewer than 64 items left) must not backtrack exponentially."""
+    import time
+
+    items = [{"Id": f"Item_{i}", "Count": i} for i in range(100)]
+    text = json.dumps({"Data": {"Coins": 1, "Inventory": items}, "Coins": 2}, indent=2)
+    started = time.perf_counter()
+    document = JsonDocument(text)
+    span = document.range_of(("Data", "Inventory", 99, "Count"))
+    assert document.range_of(("Data", "Inventory")).end.line > span.end.line
+    assert locate(text, ("Data", "Inventory", 100)) is None
+    assert time.perf_counter() - started < 5
+    found = locate(text, ("Data", "Inventory", 99, "Count"))
+    assert found is not None and text[found[1][0] : found[1][1]] == "99"

@@ -396,11 +396,13 @@ def _skip_items(text: str, index: int, count: int) -> int:
 
 # 64 "flat" array items (scalars, strings, or containers holding only those) and the commas
 # after them, matched by one regex call: skipping them this way costs about what the C scanner
-# costs (it builds no objects), and when an item is not flat the match fails at once.
+# costs (it builds no objects), and when an item is not flat the match fails at once. An item
+# is an atomic group: its branches overlap ({…} is a flat object and a flat container), and
+# backtracking into them when fewer than 64 items are left would be exponential.
 _STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
 _FLAT_OBJECT = rf'\{{[^{{}}\[\]"]*+(?:{_STRING}[^{{}}\[\]"]*+)*+\}}'  # the usual item: first
 _FLAT_ITEM = (
-    rf"(?:{_FLAT_OBJECT}|{_STRING}|[\[{{](?:[^\[\]{{}}\"]++|{_STRING})*+[\]}}]|[^\[\]{{}}\",\s]++)"
+    rf"(?>{_FLAT_OBJECT}|{_STRING}|[\[{{](?:[^\[\]{{}}\"]++|{_STRING})*+[\]}}]|[^\[\]{{}}\",\s]++)"
 )
 _FLAT_CHUNK = re.compile(rf"(?:{_FLAT_ITEM}[ \t\n\r]*+,[ \t\n\r]*+){{64}}")
 
