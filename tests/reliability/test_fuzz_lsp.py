@@ -604,7 +604,7 @@ def _frame_stream() -> st.SearchStrategy[list[bytes]]:
     return st.lists(chunk, max_size=6)
 
 
-@fuzz(3000)
+@fuzz(1500)
 @given(chunks=_frame_stream(), last=json_values)
 def test_frame_reader_resynchronises(harness: Harness, chunks: list[bytes], last: Any) -> None:
     """framing.read_frame never raises on any byte stream, never reads past a bad header

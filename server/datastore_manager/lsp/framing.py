@@ -5,8 +5,8 @@ reaches ``stdin.read()`` (OverflowError: the server exits), an unparsable body o
 without ``method`` is only logged, so the client never hears of it. This module — standard
 library only, so :mod:`.boot` can use it before pygls is imported — replaces that loop:
 
-* a header block is the lines up to a blank line; it must carry one ``Content-Length`` that is
-  a decimal number of at most :data:`MAX_CONTENT_LENGTH` bytes (other headers are ignored);
+* a header block is the lines up to a blank line; it must carry one ``Content-Length: <n>``,
+  ``<n>`` a decimal number of at most :data:`MAX_CONTENT_LENGTH` bytes (other headers are ignored);
   a bad block is answered with a Parse error (-32700, id null) and skipped, and reading goes
   on at the next header block;
 * a body that is not JSON gets a Parse error (-32700, id null); a JSON value that is not a
@@ -49,7 +49,11 @@ class Headers:
         self.lines += 1
         name, colon, value = line.partition(b":")
         if colon and name.strip().lower() == b"content-length" and self.error is None:
-            number = value.strip()
+            # Exactly "Content-Length: 12" (one optional space): "  12" or "12 " is refused,
+            # not read as a length the client may not have meant (its body would swallow
+            # the next frame).
+            number = value.rstrip(b"\r\n")
+            number = number[1:] if number.startswith(b" ") else number
             if not number.isdigit() or not number.isascii():
                 shown = number[:40].decode("ascii", "replace")
                 self.error = f"Content-Length must be a number of bytes, got {shown!r}"
