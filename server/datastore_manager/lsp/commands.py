@@ -212,3 +212,8 @@ _HANDLERS = {
     "dataStore.schemaDocs": schema_docs,
 }
 _ = StoreKind
+
+
+def register(name: str, handler: Any) -> None:
+    """Commands of other lsp modules (``export_command.py``): dispatched by :func:`execute`."""
+    _HANDLERS[name] = handler

@@ -19,7 +19,22 @@ from .. import __name__ as _package
 from ..model.uris import EntryUri
 from ..services.documents import JsonDocument
 from ..services.schemas import normalise_url, url_to_path
-from . import commands, completion, diagnostics, formatting, hover, lenses, requests, rpc, structure
+from . import (
+    commands,
+    completion,
+    diagnostics,
+    export_command,
+    formatting,
+    hover,
+    lenses,
+    logs,
+    requests,
+    rpc,
+    status,
+    structure,
+)
+from . import files as files  # registers dataStore/stat and dataStore/readDirectory
+from . import insight as insight  # registers dataStore/storeStats and dataStore/testConnection
 from .errors import DataStoreRpcError
 from .state import ServerState
 
@@ -45,6 +60,13 @@ class DsmProtocol(rpc.RobustProtocol):
         client prefers; this also keeps the answer equal to ``initialize_result.json``."""
         if params.capabilities.general is not None:
             params.capabilities.general.position_encodings = None
+        # Nor do will-save (no such handlers) or notebooks change what we answer: without this
+        # VS Code's capabilities made pygls answer ``willSave: false`` (boot.py's warning).
+        text = params.capabilities.text_document
+        if text is not None and text.synchronization is not None:
+            text.synchronization.will_save = None
+            text.synchronization.will_save_wait_until = None
+        params.capabilities.notebook_document = None
         result = yield from super().lsp_initialize(params)
         return result
 
@@ -105,6 +127,7 @@ class DsmServer(LanguageServer):
         self.open_uris: set[str] = set()
         self.client_pulls = False
         self.client_refreshes = False
+        self.status = status.StatusMonitor(self)
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         rpc.serve_io(self, stdin, stdout)  # our framing: bad frames are answered, not fatal
@@ -152,6 +175,7 @@ def build() -> DsmServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: DsmServer, params: Any) -> None:
+        ls.status.stop()
         await ls.state.close()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -283,11 +307,12 @@ def build() -> DsmServer:
         tab = ls.state.settings.tab_size
         return formatting.format_document(document, tab, ls.state.settings.sort_keys)
 
-    for name in commands.COMMANDS:  # advertised here, run by DsmProtocol
+    for name in (*commands.COMMANDS, *export_command.COMMANDS):  # advertised, run by DsmProtocol
         server.command(name)(_unreachable)
 
-    for method in requests.HANDLERS:
+    for method in requests.HANDLERS:  # with files.py's and insight.py's registrations
         _register_request(server, method)
+    logs.install()
     return server
 
 
@@ -298,7 +323,8 @@ def _unreachable(ls: DsmServer, *args: Any) -> None:
 def _register_request(server: DsmServer, method: str) -> None:
     @server.feature(method)
     async def handle(ls: DsmServer, params: Any) -> Any:
-        return await requests.dispatch(ls, method, params)
+        with ls.status.watch(params):
+            return await requests.dispatch(ls, method, params)
 
 
 def initialize_result(server: DsmServer) -> Any:

@@ -13,6 +13,9 @@ Names are escaped twice so they survive clients that decode and re-encode URIs (
 ``%``, ``/`` and ``:`` into ``%25``, ``%2F``, ``%3A``; then the URI's own percent-encoding is
 applied to the result. After URI decoding, a raw ``:`` can therefore only come from the
 ``:ordered`` marker, and a raw ``/`` only separates segments.
+
+The version query is accepted as we write it (``?version=<percent-encoded id>``) and as VS
+Code's ``Uri.toString()`` writes it (the whole query encoded once: ``?version%3D<id>``).
 """
 
 from __future__ import annotations
@@ -190,8 +193,22 @@ def parse_entry_uri(text: str) -> EntryUri:
 
 
 def _version_from_query(text: str, query: str) -> str | None:
+    """The version of ``?version=<id>``, as we write it (``=`` literal, the id
+    percent-encoded) or as VS Code's ``Uri.toString()`` writes it (the whole query
+    percent-encoded once, ``=`` as ``%3D`` and ``&`` as ``%26``)."""
     if not query:
         return None
+    if "=" not in query and "&" not in query:
+        decoded = unquote(query)  # VS Code's form: one decode gives ``version=<id>``
+        name, sep, value = decoded.partition("=")
+        if not sep or name != VERSION_PARAM:
+            raise InvalidArgument(
+                f"{text!r} has an unknown query {decoded!r}; only "
+                f"'?{VERSION_PARAM}=<version id>' is allowed."
+            )
+        if not value:
+            raise InvalidArgument(f"{text!r} must give exactly one non-empty version.")
+        return value
     params = parse_qs(query, keep_blank_values=True)
     unknown = set(params) - {VERSION_PARAM}
     if unknown:
