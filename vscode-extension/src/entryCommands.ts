@@ -1,8 +1,8 @@
 // Commands on entries, versions and stores. Each is a call to the server plus editor plumbing.
 import * as vscode from 'vscode';
+import type { ExportResult } from './protocol';
 import type { DataStoreFileSystem } from './fs/provider';
 import { errorMessage } from './fs/errors';
-import { wireUri } from './fs/wire';
 import type { Server } from './server/client';
 import type { DataStoresTree } from './tree/dataStoresTree';
 import { type Node, nodeUri } from './tree/nodes';
@@ -66,8 +66,8 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
       `Roll back ${entry.path.split('/').pop()} to this version? It is written as a new version; history is kept.`, { modal: true }, 'Roll Back');
     if (ok !== 'Roll Back') return;
     await guard('Rollback', async () => {
-      const latest = await d.versions.latest(wireUri(entry));
-      const r = await d.server.command<{ version: string }>('dataStore.rollback', { uri: wireUri(versionUri), expectedVersion: latest });
+      const latest = await d.versions.latest(entry.toString());
+      const r = await d.server.command<{ version: string }>('dataStore.rollback', { uri: versionUri.toString(), expectedVersion: latest });
       d.fs.versions.set(entry.toString(), r.version);
       d.fs.notifyChanged(entry);
       if (open) await vscode.commands.executeCommand('workbench.action.files.revert', entry);
@@ -91,7 +91,7 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
     const uri = entryOf(arg);
     if (!uri) return;
     await guard('Compare', async () => {
-      const r = await d.server.command<{ left: string; right: string; title: string }>('dataStore.compareVersions', { uri: wireUri(uri) });
+      const r = await d.server.command<{ left: string; right: string; title: string }>('dataStore.compareVersions', { uri: uri.toString() });
       await vscode.commands.executeCommand('vscode.diff', vscode.Uri.parse(r.left), vscode.Uri.parse(r.right), r.title);
     });
   };
@@ -159,7 +159,7 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
     }),
     reg('datastoreManager.copyUri', (arg?: unknown) => {
       const uri = entryOf(arg);
-      if (uri) void vscode.env.clipboard.writeText(wireUri(uri));
+      if (uri) void vscode.env.clipboard.writeText(uri.toString());
     }),
     reg('datastoreManager.deleteEntry', deleteEntry),
     reg('datastoreManager.validateStore', validateStore),
@@ -170,7 +170,23 @@ export function registerEntryCommands(d: Deps): vscode.Disposable[] {
         void vscode.window.showInformationMessage(r.newSnapshotTaken ? `Snapshot taken at ${r.latestSnapshotTime}.` : `A snapshot from ${r.latestSnapshotTime} already covers today.`);
       });
     }),
-    reg('datastoreManager.export', () => vscode.window.showInformationMessage('Export needs a server-side job (dataStore.export); not available in this server yet.')),
+    reg('datastoreManager.export', async (node?: Node) => {
+      if (node?.kind !== 'store' || node.info.kind !== 'standard') {
+        void vscode.window.showInformationMessage('Export works on a standard data store: right-click one in the DataStores view.');
+        return;
+      }
+      const format = await vscode.window.showQuickPick(['jsonl', 'csv'], { title: `Export ${node.info.name}`, placeHolder: 'File format' });
+      if (!format) return;
+      await guard('Export', async () => {
+        const r = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Exporting ${node.info.name}…` },
+          () => d.server.command<ExportResult>('dataStore.export', { connection: node.connection, store: node.info.name, format }));
+        if (r.cancelled || !r.out) return;
+        const out = r.out;
+        const pick = await vscode.window.showInformationMessage(`Exported ${r.entries} entries to ${out}`, 'Open File');
+        if (pick) await vscode.window.showTextDocument(vscode.Uri.file(out));
+      });
+    }),
     // Commands the server's code lenses carry (docs/protocol.md "Client-side commands").
     reg('dataStore.client.showHistory', showHistory),
     reg('dataStore.client.compare', (left: string, right: string, title: string) =>

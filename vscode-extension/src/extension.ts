@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new ConflictUi(fs, fs.conflicts),
     server.onDidChangeState((s) => status.setHealth(s === 'running' ? 'ok' : s === 'failed' ? 'offline' : 'offline')),
     server.onDidReportHealth((h) => status.setHealth(h)),
+    server.onDidReportStatus((s) => status.setStatus(s)),
     treeView.onDidChangeSelection((e) => {
       const n = e.selection[0];
       if (n?.kind === 'connection') status.setConnection(n.info.name);

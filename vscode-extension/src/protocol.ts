@@ -107,3 +107,59 @@ export interface ServerSettings {
   schemas: Array<{ fileMatch: string[]; url?: string }>;
   formatting: { tabSize: 2 | 4; sortKeys: boolean };
 }
+
+/** dataStore/stat: cheap metadata (no value). */
+export interface StatResult {
+  uri: string;
+  type: 'file' | 'directory';
+  version: string | null;
+  size: number;
+  createdTime: string | null;
+  updatedTime: string | null;
+  readOnly: boolean;
+}
+
+/** dataStore/readDirectory: one page of a folder's children. */
+export interface DirectoryEntry {
+  name: string;
+  segment: string; // the URI path segment to join to the folder (escaped; entries end in .json)
+  type: 'file' | 'directory';
+  uri: string;
+}
+
+/** dataStore/status notification (server → client, on change, ≤ 2/s per connection). */
+export interface StatusParams {
+  connection: string;
+  budgetUsed: number | null;
+  budgetLimit: number | null;
+  queued: number;
+  rateLimited: boolean;
+  offline: boolean;
+}
+
+/** dataStore/testConnection result. */
+export interface PermissionRow {
+  operation: string;
+  scope: string;
+  allowed: boolean | null;
+  probed: boolean;
+  detail: string;
+}
+
+export interface TestConnectionResult {
+  connection: string;
+  ok: boolean;
+  target: string;
+  kind: 'local' | 'opencloud' | 'snapshot';
+  readOnly: boolean;
+  permissions: PermissionRow[];
+  budget: { used: number; limit: number; queued: number } | null;
+}
+
+/** dataStore.export command result. */
+export interface ExportResult {
+  out: string | null;
+  format: 'jsonl' | 'csv';
+  entries: number;
+  cancelled: boolean;
+}

@@ -1,11 +1,14 @@
-// Status bar: the active connection, server state, and a warning when rate-limited or offline.
+// Status bar: the active connection, its request-budget use and a warning when rate-limited or offline.
 import * as vscode from 'vscode';
-import { type Health, statusText } from './statusText';
+import type { StatusParams } from './protocol';
+import { budgetText, type Health, healthOf, statusText } from './statusText';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('datastoreManager.status', vscode.StatusBarAlignment.Left, 50);
   private connection: string | undefined;
   private health: Health = 'starting';
+  /** The server's last dataStore/status per connection. */
+  private readonly statuses = new Map<string, StatusParams>();
 
   constructor() {
     this.item.name = 'DataStore Manager';
@@ -24,11 +27,23 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** A dataStore/status notification; the first connection reported becomes the active one. */
+  setStatus(status: StatusParams): void {
+    this.statuses.set(status.connection, status);
+    this.connection ??= status.connection;
+    this.render();
+  }
+
   private render(): void {
-    this.item.text = statusText(this.connection, this.health);
-    const warn = this.health === 'rateLimited' || this.health === 'offline';
+    const status = this.connection ? this.statuses.get(this.connection) : undefined;
+    const health = healthOf(status, this.health);
+    this.item.text = statusText(this.connection, health, status);
+    const warn = health === 'rateLimited' || health === 'offline';
     this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.tooltip = warn ? `DataStore Manager: ${this.health === 'offline' ? 'server not running (click for log)' : 'rate-limited by Roblox; requests are queued'}` : 'DataStore Manager: show server log';
+    const budget = budgetText(status);
+    this.item.tooltip = warn
+      ? `DataStore Manager: ${health === 'offline' ? 'server or backend offline (click for log)' : 'rate-limited by Roblox; requests are queued'}`
+      : `DataStore Manager${budget ? `: request budget ${budget}` : ''} — show server log`;
   }
 
   dispose(): void {

@@ -1,11 +1,12 @@
 // Connection commands: add (local file / Open Cloud), remove, test; demo store.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ConnectionInfo, Page, StoreInfo } from '../protocol';
+import type { ConnectionInfo, TestConnectionResult } from '../protocol';
 import type { Server } from '../server/client';
 import { errorMessage } from '../fs/errors';
 import type { Node } from '../tree/nodes';
 import type { ApiKeys } from './apiKeys';
+import { permissionSummary } from './permissions';
 import { validateConnectionName, validateUniverseId } from './validate';
 import { putConnection, removeConnection } from './workspaceConfig';
 
@@ -53,8 +54,9 @@ export function registerConnectionCommands(server: Server, keys: ApiKeys, refres
     const name = node?.kind === 'connection' ? node.info.name : undefined;
     if (!name) return;
     try {
-      const r = await server.request<Page<StoreInfo>>('dataStore/listStores', { connection: name, limit: 1 });
-      void vscode.window.showInformationMessage(`"${name}" works: can list data stores${r.items.length ? ` (e.g. ${r.items[0]?.name})` : ''}.`);
+      const r = await server.request<TestConnectionResult>('dataStore/testConnection', { connection: name });
+      const show = r.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+      void show(permissionSummary(r));
     } catch (e) {
       void vscode.window.showErrorMessage(`"${name}" failed: ${errorMessage(e)}`);
     }

@@ -1,14 +1,13 @@
 // FileSystemProvider for `datastore://`: every operation is one `dataStore/*` request.
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
-import { ErrorCodes, type ReadResult, type WriteResult } from '../protocol';
+import { type DirectoryEntry, ErrorCodes, type Page, type ReadResult, type StatResult, type WriteResult } from '../protocol';
 import type { Server } from '../server/client';
 import { Conflicts, isConflictData } from './conflicts';
 import { toFileSystemError } from './errors';
-import { wireUri } from './wire';
 import { OpenedVersions } from './versions';
+import { fileStatOf, MAX_DIRECTORY_ENTRIES } from './stat';
 
-const READ_REUSE_MS = 1500; // stat() is followed by readFile(): one request serves both
 
 export class DataStoreFileSystem implements vscode.FileSystemProvider {
   private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
@@ -16,7 +15,6 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
   private readonly conflictEmitter = new vscode.EventEmitter<string>();
   /** Fires the URI of an entry whose save lost a race (see Conflicts). */
   readonly onDidConflict = this.conflictEmitter.event;
-  private readonly recent = new Map<string, { at: number; result: ReadResult }>();
 
   constructor(
     private readonly server: Server,
@@ -25,35 +23,24 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
   ) {}
 
   private async read(uri: vscode.Uri): Promise<ReadResult> {
-    const key = uri.toString();
-    const hit = this.recent.get(key);
-    if (hit && Date.now() - hit.at < READ_REUSE_MS) return hit.result;
     try {
-      const result = await this.server.request<ReadResult>('dataStore/read', { uri: wireUri(uri) });
-      this.recent.set(key, { at: Date.now(), result });
-      return result;
+      return await this.server.request<ReadResult>('dataStore/read', { uri: uri.toString() });
     } catch (e) {
       throw toFileSystemError(e, uri);
     }
   }
 
+  /** dataStore/stat: version, size and times without reading the value. */
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    const r = await this.read(uri);
-    // mtime is the entry's creation time, constant across versions: VS Code's own
-    // "file is newer" check must not pre-empt the server's conditional write and our diff.
-    const created = r.metadata?.createdTime ? Date.parse(r.metadata.createdTime) : 1;
-    return {
-      type: vscode.FileType.File,
-      ctime: created,
-      mtime: created,
-      size: Buffer.byteLength(r.content, 'utf8'),
-      permissions: r.readOnly ? vscode.FilePermission.Readonly : undefined,
-    };
+    try {
+      return fileStatOf(await this.server.request<StatResult>('dataStore/stat', { uri: uri.toString() }));
+    } catch (e) {
+      throw toFileSystemError(e, uri);
+    }
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const r = await this.read(uri);
-    this.recent.delete(uri.toString());
     if (!r.readOnly) this.versions.set(uri.toString(), r.version);
     return Buffer.from(r.content, 'utf8');
   }
@@ -62,9 +49,8 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
     const key = uri.toString();
     const text = Buffer.from(content).toString('utf8');
     const expectedVersion = this.versions.has(key) ? this.versions.get(key) ?? null : null;
-    this.recent.delete(key);
     try {
-      const r = await this.server.request<WriteResult>('dataStore/write', { uri: wireUri(uri), content: text, expectedVersion });
+      const r = await this.server.request<WriteResult>('dataStore/write', { uri: uri.toString(), content: text, expectedVersion });
       this.versions.set(key, r.version);
       this.conflicts.clear(key);
     } catch (e) {
@@ -82,7 +68,7 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
   async delete(uri: vscode.Uri): Promise<void> {
     const key = uri.toString();
     try {
-      await this.server.request('dataStore/delete', { uri: wireUri(uri), expectedVersion: this.versions.get(key) ?? undefined });
+      await this.server.request('dataStore/delete', { uri: uri.toString(), expectedVersion: this.versions.get(key) ?? undefined });
     } catch (e) {
       throw toFileSystemError(e, uri);
     }
@@ -92,13 +78,23 @@ export class DataStoreFileSystem implements vscode.FileSystemProvider {
 
   /** Tell open editors an entry changed on the server (after a rollback, say). */
   notifyChanged(uri: vscode.Uri): void {
-    this.recent.delete(uri.toString());
     this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }
 
-  // The server lists stores/scopes/keys as pages (tree view); folders are not files here.
-  readDirectory(): [string, vscode.FileType][] {
-    throw vscode.FileSystemError.NoPermissions('Browse data stores in the DataStores view.');
+  /** dataStore/readDirectory, every page (up to MAX_DIRECTORY_ENTRIES children). */
+  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    const out: [string, vscode.FileType][] = [];
+    let cursor: string | null = null;
+    try {
+      do {
+        const page: Page<DirectoryEntry> = await this.server.request<Page<DirectoryEntry>>('dataStore/readDirectory', { uri: uri.toString(), cursor, limit: 1000 });
+        for (const item of page.items) out.push([item.segment, item.type === 'file' ? vscode.FileType.File : vscode.FileType.Directory]);
+        cursor = page.nextCursor;
+      } while (cursor !== null && out.length < MAX_DIRECTORY_ENTRIES);
+    } catch (e) {
+      throw toFileSystemError(e, uri);
+    }
+    return out;
   }
 
   createDirectory(): void {

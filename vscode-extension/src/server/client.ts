@@ -4,8 +4,7 @@ import {
   DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ResponseError, RevealOutputChannelOn,
   ServerOptions, State,
 } from 'vscode-languageclient/node';
-import { ErrorCodes, type ServerSettings } from '../protocol';
-import { wireUri } from '../fs/wire';
+import { ErrorCodes, type ServerSettings, type StatusParams } from '../protocol';
 import { fromPythonExtension, hasServerPackage, serverModule } from './python';
 import { ensurePrivateVenv, PythonMissingError } from './venv';
 
@@ -21,6 +20,9 @@ export class Server implements vscode.Disposable {
   private readonly healthEmitter = new vscode.EventEmitter<'ok' | 'rateLimited' | 'offline'>();
   /** What the last request said about the backend (drives the status bar warning). */
   readonly onDidReportHealth = this.healthEmitter.event;
+  private readonly statusEmitter = new vscode.EventEmitter<StatusParams>();
+  /** The server's dataStore/status notifications (budget use, rate-limited, offline). */
+  readonly onDidReportStatus = this.statusEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -108,7 +110,6 @@ export class Server implements vscode.Disposable {
       initializationOptions: await this.settings(),
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      uriConverters: { code2Protocol: wireUri, protocol2Code: (value) => vscode.Uri.parse(value) },
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/.datastore-manager.json') },
     };
     const client = new LanguageClient('dsm', 'DataStore Manager', serverOptions, clientOptions);
@@ -116,6 +117,7 @@ export class Server implements vscode.Disposable {
       if (e.newState === State.Stopped) this.stateEmitter.fire('stopped');
     });
     await client.start();
+    client.onNotification('dataStore/status', (params: StatusParams) => this.statusEmitter.fire(params));
     this.client = client;
     this.stateEmitter.fire('running');
     this.log.info('server running');
@@ -126,5 +128,6 @@ export class Server implements vscode.Disposable {
     void this.stop();
     this.stateEmitter.dispose();
     this.healthEmitter.dispose();
+    this.statusEmitter.dispose();
   }
 }
