@@ -77,11 +77,16 @@ def run_job(
 
 
 def render_summary(title: str, summary: JobSummary) -> Callable[[Console], None]:
+    """A job's counts as a table, then the per-entry diffs a dry run asked for (``--diff N``)."""
+
     def render(console: Console) -> None:
         rows = [(name, f"{count:,}") for name, count in sorted(summary.counts.items())]
         rows.append(("seconds", f"{summary.elapsed:.2f}"))
         rows.append(("entries/s", f"{summary.rate:,.0f}"))
         console.print(table(title, ["", ""], rows))
+        for item in summary.details.get("diffs", []):
+            console.print(f"[{item.get('outcome', 'changed')}] {item['entry']}", markup=False)
+            console.print(item["diff"], markup=False, highlight=False)
 
     return render
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import cast
 
 import click
-from rich.console import Console
 
 from ...services.connections import open_target
 from ...services.jobs.apply import ON_CONFLICT_CHOICES, OnConflict
@@ -82,15 +81,7 @@ def copy(
 
     summary = run_job(make, quiet=quiet or cli.json_output)
     title = f"{'Dry run: ' if dry_run else ''}copy of {labels[0]} into {labels[1]}"
-    table_of = render_summary(title, summary)
-
-    def render(console: Console) -> None:
-        table_of(console)
-        for item in summary.details.get("diffs", []):
-            console.print(f"[{item['outcome']}] {item['entry']}", markup=False)
-            console.print(item["diff"], markup=False, highlight=False)
-
-    emit(cli.json_output, summary.to_dict(), render)
+    emit(cli.json_output, summary.to_dict(), render_summary(title, summary))
 
 
 COMMANDS: list[click.Command] = [copy]

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import cast
 
 import click
-from rich.console import Console
 
 from ...services.jobs.apply import ON_CONFLICT_CHOICES, OnConflict
 from ...services.jobs.base import Job, JobSummary
@@ -68,15 +67,7 @@ def restore(
 
     summary = run_job(make, quiet=quiet or cli.json_output)
     title = f"{'Dry run: ' if dry_run else ''}restore of {archive} into {label}"
-    table_of = render_summary(title, summary)
-
-    def render(console: Console) -> None:
-        table_of(console)
-        for item in summary.details.get("diffs", []):
-            console.print(f"[{item['outcome']}] {item['entry']}", markup=False)
-            console.print(item["diff"], markup=False, highlight=False)
-
-    emit(cli.json_output, summary.to_dict(), render)
+    emit(cli.json_output, summary.to_dict(), render_summary(title, summary))
 
 
 COMMANDS: list[click.Command] = [restore]

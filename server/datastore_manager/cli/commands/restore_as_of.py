@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from ...model import parse_time
 from ...services.jobs.base import Job, JobSummary
@@ -77,15 +76,7 @@ def restore_as_of(
 
     summary = run_job(make, quiet=quiet or cli.json_output)
     title = f"{'Dry run: ' if dry_run else ''}restore of {label} as of {when}"
-    table_of = render_summary(title, summary)
-
-    def render(console: Console) -> None:
-        table_of(console)
-        for item in summary.details.get("diffs", []):
-            console.print(f"[changed] {item['entry']}", markup=False)
-            console.print(item["diff"], markup=False, highlight=False)
-
-    emit(cli.json_output, summary.to_dict(), render)
+    emit(cli.json_output, summary.to_dict(), render_summary(title, summary))
 
 
 COMMANDS: list[click.Command] = [restore_as_of]
