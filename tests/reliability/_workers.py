@@ -49,7 +49,7 @@ def batch_items(batch: int, size: int) -> dict[str, JsonValue]:
         f"batch-{batch:05d}-item-{item:02d}": {
             "batch": batch,
             "item": item,
-            "payload": f"{batch}:{item}:" + "x" * 4000,
+            "payload": f"{batch}:{item}:" + "x" * 400,
         }
         for item in range(size)
     }

@@ -31,7 +31,9 @@ from .conftest import DSM, report, stopwatch
 
 WORKERS = Path(__file__).with_name("_workers.py")
 KILL_POINTS = 24
-BATCHES, BATCH_SIZE = 400, 10
+# Enough work that no seeded kill point comes after the writer could finish, even on a fast
+# idle machine (a kill after completion would test nothing).
+BATCHES, BATCH_SIZE = 6000, 10
 CLI_KILL_POINTS = 20
 
 
@@ -213,7 +215,7 @@ def test_kill_9_dsm_set_at_20_seeded_points(tmp_path: Path) -> None:
 
 # ---- dsm restore, killed and resumed --------------------------------------------------------
 
-RESTORE_ENTRIES = 3000
+RESTORE_ENTRIES = 6000  # enough that 20 kill points all land inside the write phase
 RESTORE_KILL_POINTS = 20
 
 
@@ -286,7 +288,7 @@ def test_kill_9_dsm_restore_at_20_seeded_points_then_resume(tmp_path: Path) -> N
                 text=True,
             )
             wait_for_writes(target, before=entry_count(target), process=run)
-            time.sleep(rng.uniform(0.0, 1.0))  # a seeded point inside the write phase
+            time.sleep(rng.uniform(0.0, 0.3))  # a seeded point inside the write phase
             run.send_signal(signal.SIGKILL)
             run.communicate(timeout=30)
             if not target.exists():
