@@ -138,9 +138,11 @@ async def conditional_client(base: str, key: str, target: int, writer: int) -> t
             except Unavailable as unknown:
                 # "Outcome unknown": the version after ours holds our exact value, but the
                 # backend cannot exclude an identical write by another client. Our values are
-                # unique (writer + attempt), so this client can settle it: is it stored?
+                # unique (writer + attempt), so this client can settle it: does the version
+                # after the one it matched hold its value? (Not "is it among the newest
+                # versions": under retries the others may have written 50 more meanwhile.)
                 assert "Outcome unknown" in unknown.message
-                if await holds_value(backend, key, value):
+                if await successor_holds(backend, key, seen.version, value):
                     applied += 1
                     unknowns += 1
                 else:
@@ -150,13 +152,22 @@ async def conditional_client(base: str, key: str, target: int, writer: int) -> t
     return applied, conflicts, unknowns
 
 
-async def holds_value(backend: Any, key: str, value: dict[str, int]) -> bool:
-    page = await backend.list_versions(STORE, key, descending=True, limit=50)
-    for version in page.items:
-        entry = await backend.get_entry(STORE, key, version=version.version)
-        if entry.value == value:
-            return True
-    return False
+async def successor_holds(backend: Any, key: str, matched: str, value: dict[str, int]) -> bool:
+    """Whether the version right after ``matched`` holds ``value``: a write conditional on
+    ``matched`` can only ever be that version. Walks the whole history back to ``matched``, not
+    just the newest page: other writers may have added any number of versions meanwhile."""
+    newer, cursor = None, None
+    while True:
+        page = await backend.list_versions(STORE, key, descending=True, cursor=cursor, limit=100)
+        for version in page.items:
+            if version.version == matched:
+                if newer is None:
+                    return False
+                entry = await backend.get_entry(STORE, key, version=newer.version)
+                return bool(entry.value == value)
+            newer = version
+        cursor = page.next_cursor
+        assert cursor is not None, f"version {matched} is missing from the history"
 
 
 def test_conditional_read_modify_write_race_under_faults(tmp_path: Path) -> None:
