@@ -1,4 +1,5 @@
-"""``dsm backup``: stream every entry of a target into an archive (and ``backup verify``).
+"""``dsm backup``: stream every entry of a target into an archive (and ``backup verify``,
+``backup prune``).
 
 Also home of :func:`run_job`, which every job command uses: a rich progress bar on stderr
 (entries/s, ETA, request-budget use) and Ctrl-C → cancel at the next checkpoint (resumable).
@@ -25,6 +26,8 @@ from rich.progress import (
 
 from ...archive import ArchiveReader
 from ...model.limits import DEFAULT_SCOPE
+from ...services.backups.prune import apply_plan, make_plan
+from ...services.backups.retention import Policy
 from ...services.jobs.backup import BackupJob, BackupOptions
 from ...services.jobs.base import Job, JobSummary
 from ...services.jobs.base import Progress as JobProgress
@@ -165,6 +168,47 @@ def verify(archive: Path) -> None:
 
     def render(console: Console) -> None:
         console.print(f"{archive}: {checked:,} versions match their md5.", markup=False)
+
+    emit(cli.json_output, document, render)
+
+
+@backup.command("prune")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keep-daily", type=click.IntRange(0), default=0, help="Newest of each of N days.")
+@click.option("--keep-weekly", type=click.IntRange(0), default=0, help="Newest of M ISO weeks.")
+@click.option("--keep-last", type=click.IntRange(0), default=0, help="The K newest.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be kept and deleted.")
+@common_options
+def prune(folder: Path, keep_daily: int, keep_weekly: int, keep_last: int, dry_run: bool) -> None:
+    """Delete the archives in FOLDER that the retention policy does not keep.
+
+    Per source (target, stores, depth): the newest backup of each of the last N days and M
+    ISO weeks (UTC) that have one, plus the K newest. Incomplete backups, files that are not
+    archives and the only backup of a source are never deleted."""
+    cli = state()
+    planned = make_plan(folder, Policy(keep_daily, keep_weekly, keep_last))
+    document = planned.to_dict() | {"dryRun": dry_run}
+    if dry_run:
+        document["bytesToFree"] = sum(planned.sizes[d.backup.path] for d in planned.deletions)
+    else:
+        deleted, freed, skipped = apply_plan(planned)
+        document |= {"deleted": [str(p) for p in deleted], "bytesFreed": freed}
+        document["skipped"] = [item.to_dict() for item in skipped]
+
+    def render(console: Console) -> None:
+        rows = [
+            (b["path"], b["source"], b["createdTime"], b["action"], ", ".join(b["reasons"]))
+            for b in document["backups"]
+        ]
+        title = f"{folder}: {document['keep']} kept, {document['delete']} to delete"
+        console.print(table(title, ["File", "Source", "Created", "Action", "Why"], rows))
+        for item in document["ignored"] + document.get("skipped", []):
+            console.print(f"ignored {item['path']}: {item['why']}", markup=False)
+        if dry_run:
+            console.print(f"Dry run: nothing deleted ({document['bytesToFree']:,} bytes).")
+        else:
+            deleted_count, freed_bytes = len(document["deleted"]), document["bytesFreed"]
+            console.print(f"Deleted {deleted_count} archive(s), freed {freed_bytes:,} bytes.")
 
     emit(cli.json_output, document, render)
 
