@@ -14,6 +14,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,14 +114,16 @@ async def raw_http_client(base: str, start: asyncio.Event) -> Tally:
     return tally
 
 
-def test_raw_v1_http_match_version_race(tmp_path: Path) -> None:
-    db = tmp_path / "game.db"
+def race_through_emulator(
+    db: Path, client: Callable[[str, asyncio.Event], Awaitable[Tally]], name: str
+) -> None:
+    """CLIENTS copies of ``client`` against one emulator, released together; then the checks."""
     initial = asyncio.run(seed_counter(db))
     with running_emulator(db, api_keys=[f"{API_KEY}=*"]) as base, stopwatch() as timing:
 
         async def race() -> list[Tally]:
             start = asyncio.Event()
-            tasks = [asyncio.create_task(raw_http_client(base, start)) for _ in range(CLIENTS)]
+            tasks = [asyncio.create_task(client(base, start)) for _ in range(CLIENTS)]
             await asyncio.sleep(0.2)
             start.set()
             return await asyncio.gather(*tasks)
@@ -128,12 +131,16 @@ def test_raw_v1_http_match_version_race(tmp_path: Path) -> None:
         tallies = asyncio.run(race())
     count, versions = asyncio.run(history(db))
     report(
-        "races.raw_v1_http",
+        name,
         applied=count,
         conflicts=sum(t.conflicts for t in tallies),
         seconds=timing["seconds"],
     )
     check_outcome(tallies, count, versions, initial)
+
+
+def test_raw_v1_http_match_version_race(tmp_path: Path) -> None:
+    race_through_emulator(tmp_path / "game.db", raw_http_client, "races.raw_v1_http")
 
 
 # ---- our Open Cloud backend ----------------------------------------------------------------
@@ -170,26 +177,7 @@ async def backend_client(base: str, start: asyncio.Event) -> Tally:
 
 
 def test_opencloud_backend_match_version_race(tmp_path: Path) -> None:
-    db = tmp_path / "game.db"
-    initial = asyncio.run(seed_counter(db))
-    with running_emulator(db, api_keys=[f"{API_KEY}=*"]) as base, stopwatch() as timing:
-
-        async def race() -> list[Tally]:
-            start = asyncio.Event()
-            tasks = [asyncio.create_task(backend_client(base, start)) for _ in range(CLIENTS)]
-            await asyncio.sleep(0.2)
-            start.set()
-            return await asyncio.gather(*tasks)
-
-        tallies = asyncio.run(race())
-    count, versions = asyncio.run(history(db))
-    report(
-        "races.opencloud_backend",
-        applied=count,
-        conflicts=sum(t.conflicts for t in tallies),
-        seconds=timing["seconds"],
-    )
-    check_outcome(tallies, count, versions, initial)
+    race_through_emulator(tmp_path / "game.db", backend_client, "races.opencloud_backend")
 
 
 # ---- local engine, 8 OS processes ----------------------------------------------------------
