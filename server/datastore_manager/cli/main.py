@@ -70,13 +70,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "search",
     "doctor",
     "encryption_keys",
+    "changesets",
 )
 
 
 #: Commands whose module is not named after them (the others live in ``commands/<name>.py``).
 _MODULE_OF_COMMAND: dict[str, str] = {
     name: "entries" for name in ("get", "set", "delete", "versions", "rollback", "increment")
-}
+} | {name: "changesets" for name in ("pull", "plan", "apply")}
 
 
 class _LazyGroup(click.Group):

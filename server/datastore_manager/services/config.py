@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..model import InvalidArgument, parse_target
+from ..model.validation import check_scope
 from ..model.uris import check_connection_name
 from .schemas import SchemaAssociation
 
@@ -31,6 +33,10 @@ class ConnectionConfig:
     read_only: bool = False
     description: str = ""
     source: str = "workspace"  # or "client"
+    #: Open Cloud only: where the API is (e.g. a `dsm emulator` URL); None for Roblox's.
+    base_url: str | None = None
+    #: Ordered stores' scopes to show besides ``global`` where the backend cannot list them.
+    ordered_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -40,10 +46,31 @@ class Settings:
     tab_size: int = 2
     sort_keys: bool = False
     debounce_ms: int = 150
+    #: Open Cloud disk cache size in MB (``cache.maxSizeMB``; 0 disables it; None: default).
+    cache_max_size_mb: float | None = None
+    #: Idle minutes after which write access to a protected connection without its own
+    #: ``idleTimeoutMinutes`` lapses (``protectedConnections.idleWriteTimeoutMinutes``).
+    idle_write_timeout_minutes: float | None = None
     api_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:  # never show API keys
         return f"Settings(connections={sorted(self.connections)}, schemas={len(self.schemas)})"
+
+
+#: Where automatic backups (``dsm apply``) go when the config sets no ``backups.folder``,
+#: relative to the folder of ``.datastore-manager.json``.
+DEFAULT_BACKUPS_FOLDER = Path(".dsm") / "backups"
+
+
+def backups_folder(config_path: Path | None, document: Mapping[str, Any]) -> Path | None:
+    """``backups.folder`` of the workspace config, resolved against the config's folder (the
+    default :data:`DEFAULT_BACKUPS_FOLDER` there); None when there is no workspace config."""
+    if config_path is None:
+        return None
+    section = document.get("backups")
+    folder = section.get("folder") if isinstance(section, Mapping) else None
+    chosen = Path(folder).expanduser() if isinstance(folder, str) and folder else None
+    return config_path.parent / (chosen or DEFAULT_BACKUPS_FOLDER)
 
 
 def config_problems(document: Any) -> list[tuple[tuple[str | int, ...], str]]:
@@ -66,6 +93,11 @@ def load_workspace_config(root: Path) -> dict[str, Any]:
         raise InvalidArgument(f"{path} is not valid JSON ({exc}); fix it and save again.") from None
     problems = config_problems(document)
     if problems:
+        for name, item in _connection_items(document):
+            try:
+                check_connection_options(name, item)
+            except InvalidArgument as error:  # say what is wrong more plainly than the schema
+                raise InvalidArgument(f"{path}: {error.message}") from None
         where, message = problems[0]
         at = "/".join(str(p) for p in where) or "(top level)"
         raise InvalidArgument(
