@@ -12,10 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..model import InvalidArgument, parse_target
-from ..model.validation import check_scope
 from ..model.uris import check_connection_name
 from .schemas import SchemaAssociation
 
@@ -33,10 +31,6 @@ class ConnectionConfig:
     read_only: bool = False
     description: str = ""
     source: str = "workspace"  # or "client"
-    #: Open Cloud only: where the API is (e.g. a `dsm emulator` URL); None for Roblox's.
-    base_url: str | None = None
-    #: Ordered stores' scopes to show besides ``global`` where the backend cannot list them.
-    ordered_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -46,11 +40,6 @@ class Settings:
     tab_size: int = 2
     sort_keys: bool = False
     debounce_ms: int = 150
-    #: Open Cloud disk cache size in MB (``cache.maxSizeMB``; 0 disables it; None: default).
-    cache_max_size_mb: float | None = None
-    #: Idle minutes after which write access to a protected connection without its own
-    #: ``idleTimeoutMinutes`` lapses (``protectedConnections.idleWriteTimeoutMinutes``).
-    idle_write_timeout_minutes: float | None = None
     api_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:  # never show API keys
@@ -93,11 +82,6 @@ def load_workspace_config(root: Path) -> dict[str, Any]:
         raise InvalidArgument(f"{path} is not valid JSON ({exc}); fix it and save again.") from None
     problems = config_problems(document)
     if problems:
-        for name, item in _connection_items(document):
-            try:
-                check_connection_options(name, item)
-            except InvalidArgument as error:  # say what is wrong more plainly than the schema
-                raise InvalidArgument(f"{path}: {error.message}") from None
         where, message = problems[0]
         at = "/".join(str(p) for p in where) or "(top level)"
         raise InvalidArgument(
