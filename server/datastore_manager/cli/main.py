@@ -71,6 +71,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "doctor",
     "encryption_keys",
     "changesets",
+    "opencloudtools",
 )
 
 

@@ -4,20 +4,23 @@ Entries are processed in archive order, in batches; after each batch the last ar
 done is saved to a checkpoint file, so ``--resume`` skips what was done. An entry written just
 before a crash is re-read on resume and found ``unchanged``: nothing is ever written twice.
 A dry run reads the target and writes nothing (not even the checkpoint).
+
+The entries come from an :class:`EntrySource`: an archive by default; a subclass reads another
+format through :meth:`RestoreJob.open_source` (e.g. ``services/interop``'s OpenCloudTools files).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ...archive import ArchiveReader
-from ...archive.reader import ArchivedEntry
 from ...backends import DataStoreBackend
-from ...model import EntryNotFound, OrderedEntry, parse_time
+from ...model import EntryNotFound, JsonValue, OrderedEntry, parse_time
 from .. import entries, guard
 from .apply import ConflictFound, Incoming, OnConflict, Outcome, apply, classify, diff_text
 from .base import Job
@@ -25,6 +28,39 @@ from .state import load_state, save_state
 
 DEFAULT_BATCH = 64
 DEFAULT_WORKERS = 8
+
+
+class SourceEntry(Protocol):
+    """One entry to restore (an archive's :class:`~...archive.reader.ArchivedEntry` is one)."""
+
+    @property
+    def row_id(self) -> int: ...  # increasing: the checkpoint resumes after it
+    @property
+    def store(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def text(self) -> str | None: ...  # compact JSON; None for a tombstone (never listed)
+    @property
+    def md5(self) -> str: ...
+    @property
+    def attributes(self) -> dict[str, JsonValue]: ...
+    @property
+    def user_ids(self) -> tuple[int, ...]: ...
+
+
+class EntrySource(Protocol):
+    """Where a restore reads: :class:`ArchiveReader`, or a reader of another tool's file.
+    ``manifest["startedAt"]`` is the capture time that tells changed from conflicting."""
+
+    manifest: dict[str, Any]
+
+    def count_entries(self, stores: str = "*") -> int: ...
+    def entries(self, stores: str = "*", *, after_id: int = 0) -> Iterator[SourceEntry]: ...
+    def ordered_entries(self, stores: str = "*") -> Iterator[OrderedEntry]: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +87,27 @@ class RestoreJob(Job):
         self._slots = asyncio.Semaphore(max(1, options.workers))
         self._diffs: list[dict[str, Any]] = []
         self._refusals: list[dict[str, Any]] = []
+        self._conflicts: list[str] = []
 
     @property
     def state_file(self) -> Path:
         archive = self.options.archive
-        return self.options.state_file or archive.with_name(archive.name + ".restore-state.json")
+        default = archive.with_name(f"{archive.name}.{self.kind}-state.json")
+        return self.options.state_file or default
+
+    def open_source(self) -> EntrySource:
+        """The entries to restore: the archive (a subclass may read another format)."""
+        return ArchiveReader(self.options.archive)
+
+    def identity(self, reader: EntrySource) -> dict[str, Any]:
+        """What a checkpoint must match to be resumed: the same source, target and stores."""
+        options = self.options
+        identity: dict[str, Any] = {"archive": str(options.archive.resolve())}
+        identity |= {"startedAt": reader.manifest.get("startedAt")}
+        return identity | {"target": self.target, "stores": options.stores}
 
     async def _run(self) -> dict[str, Any]:
-        reader = ArchiveReader(self.options.archive)
+        reader = self.open_source()
         try:
             if self.options.dry_run:
                 return await self._restore(reader)
@@ -67,12 +116,11 @@ class RestoreJob(Job):
         finally:
             reader.close()
 
-    async def _restore(self, reader: ArchiveReader) -> dict[str, Any]:
+    async def _restore(self, reader: EntrySource) -> dict[str, Any]:
         options = self.options
         started = reader.manifest.get("startedAt")
         captured_at = parse_time(started) if started else None
-        identity = {"archive": str(options.archive.resolve()), "startedAt": started}
-        identity |= {"target": self.target, "stores": options.stores}
+        identity = self.identity(reader)
         saved = (
             load_state(self.state_file, job=self.kind, identity=identity)
             if options.resume and not options.dry_run
@@ -117,12 +165,13 @@ class RestoreJob(Job):
         details: dict[str, Any] = {"archive": str(options.archive), "target": self.target}
         details["dryRun"] = options.dry_run
         details["refused"] = self._refusals
+        details["conflicts"] = self._conflicts
         if options.dry_run:
             details["diffs"] = self._diffs
         return details
 
     async def _first_conflict(
-        self, reader: ArchiveReader, captured_at: Any, after_id: int
+        self, reader: EntrySource, captured_at: Any, after_id: int
     ) -> str | None:
         for entry in reader.entries(self.options.stores, after_id=after_id):
             incoming = _incoming(entry, captured_at)
@@ -130,7 +179,7 @@ class RestoreJob(Job):
                 return incoming.label
         return None
 
-    async def _one(self, entry: ArchivedEntry, captured_at: Any) -> None:
+    async def _one(self, entry: SourceEntry, captured_at: Any) -> None:
         async with self._slots:
             incoming = _incoming(entry, captured_at)
             self.counts["processed"] += 1
@@ -153,6 +202,8 @@ class RestoreJob(Job):
                 self.counts["written"] += 1
             if applied.skipped:
                 self.counts["skippedConflicts"] += 1
+                if len(self._conflicts) < 20:
+                    self._conflicts.append(incoming.label)
             if applied.refused is not None:
                 self.counts["refusedLiveLocks"] += 1
                 if len(self._refusals) < 20:
@@ -191,7 +242,7 @@ class RestoreJob(Job):
         self.counts["written"] += 1
 
 
-def _incoming(entry: ArchivedEntry, captured_at: Any) -> Incoming:
+def _incoming(entry: SourceEntry, captured_at: Any) -> Incoming:
     assert entry.text is not None  # deleted entries are not listed
     return Incoming(
         entry.store,
