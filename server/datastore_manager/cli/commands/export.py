@@ -8,6 +8,7 @@ from typing import cast
 
 import click
 
+from ...services.connections import resolve_target
 from ...services.jobs.base import Job, JobSummary
 from ...services.jobs.export import ExportFormat, ExportJob, ExportOptions
 from ..context import common_options, state
@@ -20,12 +21,20 @@ from .backup import render_summary, run_job
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 @click.option("--stores", default="*", show_default=True, help="Only stores matching this glob.")
 @click.option("--dry-run", is_flag=True, help="Only count the keys per store; write no file.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted export into --out.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @common_options
-def export(out: Path, fmt: str, stores: str, dry_run: bool, quiet: bool) -> None:
-    """Write every live entry of --target to --out (one row per entry)."""
+def export(out: Path, fmt: str, stores: str, dry_run: bool, resume: bool, quiet: bool) -> None:
+    """Write every live entry of --target to --out (one row per entry; resumable)."""
     cli = state()
-    options = ExportOptions(out=out, format=cast(ExportFormat, fmt), stores=stores, dry_run=dry_run)
+    options = ExportOptions(
+        out=out,
+        format=cast(ExportFormat, fmt),
+        stores=stores,
+        dry_run=dry_run,
+        resume=resume,
+        source=str(resolve_target(cli.target)),
+    )
 
     async def make() -> tuple[Job, Callable[[], Awaitable[JobSummary]]]:
         backend = cli.open_backend()
@@ -38,6 +47,10 @@ def export(out: Path, fmt: str, stores: str, dry_run: bool, quiet: bool) -> None
         return job, start
 
     summary = run_job(make, quiet=quiet or cli.json_output)
+    if summary.details.get("alreadyComplete"):
+        message = str(summary.details["message"])
+        emit(cli.json_output, summary.to_dict(), lambda c: c.print(message, markup=False))
+        return
     emit(cli.json_output, summary.to_dict(), render_summary(f"Exported to {out}", summary))
 
 
