@@ -20,7 +20,7 @@ from ..model.limits import DEFAULT_SCOPE
 from ..model.uris import EntryUri, FolderUri, entry_uri, parse_entry_uri
 from ..services import entries, guard
 from ..services.session_locks import detect_session_lock
-from . import validation
+from . import lock_markers, validation
 from .errors import rpc_error
 
 if TYPE_CHECKING:
@@ -200,8 +200,11 @@ async def list_keys(server: DsmServer, params: dict[str, Any]) -> Any:
         limit=_int(params, "limit"),
         include_deleted=bool(params.get("includeDeleted", False)),
     )
+    locks = await lock_markers.page_locks(server, connection, store, page.items)
     items = [
-        info.to_dict() | {"uri": str(entry_uri(connection, store, info.key, scope=info.scope))}
+        info.to_dict()
+        | {"uri": str(entry_uri(connection, store, info.key, scope=info.scope))}
+        | ({"sessionLock": lock} if (lock := locks.get((info.scope, info.key))) else {})
         for info in page.items
     ]
     return {"items": items, "nextCursor": page.next_cursor}

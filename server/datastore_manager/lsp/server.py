@@ -19,6 +19,7 @@ from .. import __name__ as _package
 from ..model.uris import EntryUri
 from ..services.documents import JsonDocument
 from ..services.schemas import normalise_url, url_to_path
+from . import audit_log as audit_log  # registers dataStore/auditLog
 from . import (
     commands,
     completion,
