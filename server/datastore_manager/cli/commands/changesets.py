@@ -66,7 +66,11 @@ def pull(
     """
     cli = state()
     options = PullOptions(root, store, keys, scope, prefix, all_keys, force=safety().force)
-    label = _target_label(cli.target or "")
+    label = (
+        _changeset_target(cli, root)
+        if layout.is_changeset(root)
+        else _target_label(cli.target or "")
+    )
 
     async def make() -> tuple[Job, Callable[[], Awaitable[JobSummary]]]:
         backend = cli.open_backend()

@@ -101,6 +101,7 @@ class ApplyJob(Job):
             details["backup"] = str(backup)
             self.total = len(todo)
             self.phase = "applying"
+            self.emit(force=True)
             try:
                 await asyncio.gather(*(self._one(plan, item) for item in todo))
             finally:
