@@ -10,6 +10,7 @@ the server knows them cheaply (services/session_locks.py decides what a lock is)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -37,18 +38,28 @@ async def page_locks(
     held: dict[tuple[str, str], Entry] = {}
     if parse_target(config.target).kind is TargetKind.OPENCLOUD:
         for info in live:
-            entry = state.entries.get(str(entry_uri(connection, store, info.key, scope=info.scope)))
-            if entry is not None:
-                held[(info.scope, info.key)] = entry
+            cached = state.entries.get(
+                str(entry_uri(connection, store, info.key, scope=info.scope))
+            )
+            if cached is not None:
+                held[(info.scope, info.key)] = cached
     else:
         backend = state.backend(connection)
-        for index, info in enumerate(live):
-            try:
-                entry = await entries.read_entry(backend, store, info.key, scope=info.scope)
-            except DataStoreError:  # deleted or changed since the listing: no marker
+        try:
+            probe = await entries.read_entry(backend, store, live[0].key, scope=live[0].scope)
+        except DataStoreError:  # deleted or changed since the listing: no markers
+            return {}
+        if not _profile_like(probe):
+            return {}  # not a store of profiles: skip the rest of the page
+        # queued together, the backend's worker reads them back to back (one wake-up each way)
+        read = [entries.read_entry(backend, store, i.key, scope=i.scope) for i in live[1:]]
+        found = await asyncio.gather(*read, return_exceptions=True)
+        held[(live[0].scope, live[0].key)] = probe
+        for info, entry in zip(live[1:], found, strict=True):
+            if isinstance(entry, BaseException):
+                if not isinstance(entry, DataStoreError):  # only "gone since listed" is skipped
+                    raise entry
                 continue
-            if index == 0 and not _profile_like(entry):
-                return {}  # not a store of profiles: skip the rest of the page
             held[(info.scope, info.key)] = entry
     markers = {}
     for where, entry in held.items():
