@@ -16,6 +16,7 @@ equals the pending one (``old == new``, nothing left to re-encrypt).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Final
 
@@ -43,6 +44,11 @@ class RotatingKey:
 
     def __repr__(self) -> str:
         return f"RotatingKey(name={self.name!r}, old=***, new=***)"
+
+
+def key_fingerprint(name: str, key: bytes) -> str:
+    """A one-way id of a keyring key for reports and audit records (never the key itself)."""
+    return hashlib.sha256(b"dsm-key-id\0" + name.encode() + b"\0" + key).hexdigest()[:16]
 
 
 def pending_name(name: str) -> str:

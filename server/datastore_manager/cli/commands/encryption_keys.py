@@ -5,7 +5,9 @@ Two keys encrypt data on this machine (security/crypto): the backup-archive key 
 in the keyring under a pending name before anything changes; each archive is re-sealed in one
 SQLite transaction; the cache is cleared (its names are HMACs under the old key, see
 docs/security.md); the old key is retired only when nothing uses it any more. Re-running after
-a crash finishes the job. Keys are never printed, only their ids (fingerprints).
+a crash finishes the job. Keys are never printed, only their ids (fingerprints). Every run
+(finished or failed) leaves one ``rotate-key`` record in the workspace audit log: key ids and
+how many archives and payloads were re-encrypted.
 """
 
 from __future__ import annotations
@@ -29,10 +31,15 @@ from ...archive.sealing import (
     sealed_key_id,
 )
 from ...backends.opencloud import settings as opencloud_settings
+from ...model import format_time, utc_now
 from ...security.crypto import AesGcmBox, KeyUnavailable
-from ...security.rotation import RotatingKey, begin_rotation, finish_rotation
+from ...security.rotation import RotatingKey, begin_rotation, finish_rotation, key_fingerprint
+from ...services.audit import AuditTrail, audit_directory
+from ...services.guard import Actor
+from ...services.roles import find_config
 from ..context import common_options, state
 from ..output import emit, table
+from ..safety import safety
 
 BACKUPS_DIR_ENV: Final = "DSM_BACKUPS_DIR"
 NEW_KEY_ENV: Final = "DSM_BACKUP_KEY_NEW"
@@ -60,6 +67,7 @@ class Report:
     archives: list[dict[str, Any]] = field(default_factory=list)
     archive_key: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    cache_key_ids: dict[str, str | None] = field(default_factory=dict)  # audit record only
 
     def to_dict(self) -> dict[str, Any]:
         return {"archiveKey": self.archive_key, "archives": self.archives, "cache": self.cache}
@@ -87,12 +95,19 @@ def rotate(archives: tuple[Path, ...], backups_dir: Path | None) -> None:
     $DSM_BACKUP_KEY_NEW, and set $DSM_BACKUP_KEY to it afterwards."""
     report = Report()
     paths = _archive_paths(archives, backups_dir)
-    keys = _archive_keys(paths)
-    if keys is not None:
-        _rotate_archives(paths, keys, report)
-    else:
-        report.archive_key = {"rotated": False, "why": "no backup key exists yet"}
-    report.cache = _rotate_cache()
+    try:
+        keys = _archive_keys(paths)
+        if keys is not None:
+            _rotate_archives(paths, keys, report)
+        else:
+            report.archive_key = {"rotated": False, "why": "no backup key exists yet"}
+        report.cache = _rotate_cache(report)
+    except click.UsageError:
+        raise  # bad input: nothing was started
+    except BaseException as error:
+        _audit(report, error)
+        raise
+    _audit(report, None)
     emit(state().json_output, report.to_dict(), lambda console: _render(console, report))
 
 
@@ -131,6 +146,7 @@ def _archive_keys(paths: list[Path]) -> ArchiveKeys | None:
 def _rotate_archives(paths: list[Path], keys: ArchiveKeys, report: Report) -> None:
     """Check every archive first (one sealed with neither key stops it all, nothing changed),
     then re-seal those still under the old key, then retire the old key."""
+    report.archive_key = {"from": keys.old_id, "to": keys.new_id, "rotated": False}  # so far
     plan: list[tuple[Path, str | None]] = [(path, sealed_key_id(path)) for path in paths]
     strangers = [(p, k) for p, k in plan if k is not None and k not in (keys.old_id, keys.new_id)]
     if strangers:
@@ -161,7 +177,7 @@ def _rotate_archives(paths: list[Path], keys: ArchiveKeys, report: Report) -> No
         report.archive_key["next"] = f"set ${KEY_ENV_VAR} to the value of ${NEW_KEY_ENV}"
 
 
-def _rotate_cache() -> dict[str, Any]:
+def _rotate_cache(report: Report) -> dict[str, Any]:
     """Clear the Open Cloud cache, then retire its key (see docs/security.md: why clear)."""
     root = opencloud_settings.cache_dir()
     try:
@@ -172,6 +188,9 @@ def _rotate_cache() -> dict[str, Any]:
     if rotation is None:
         return {"rotated": False, "why": "no cache key exists yet", "cleared": cleared}
     finish_rotation(rotation)
+    name = opencloud_settings.CACHE_KEY_NAME
+    old = None if rotation.old is None else key_fingerprint(name, rotation.old)
+    report.cache_key_ids = {"from": old, "to": key_fingerprint(name, rotation.new)}
     return {"rotated": True, "cleared": cleared, "resumed": rotation.resumed}
 
 
@@ -185,6 +204,39 @@ def _clear_cache(root: Path | None) -> int:
             shutil.rmtree(child)
             cleared += 1
     return cleared
+
+
+def _audit(report: Report, error: BaseException | None) -> None:
+    """One ``rotate-key`` record in the workspace audit log (it concerns no connection): key
+    ids and counts only, never key material."""
+    options = safety()
+    actor = Actor.current(options.identity)
+    archives = report.archives
+    record: dict[str, Any] = {
+        "time": format_time(utc_now()),
+        "osUser": actor.os_user,
+        "identity": actor.identity,
+        "connection": None,
+        "store": None,
+        "scope": None,
+        "key": None,
+        "operation": "rotate-key",
+        "reason": options.reason.strip() if options.reason else None,
+        "forced": False,
+        "outcome": "ok" if error is None else "failed",
+        "archiveKey": {k: v for k, v in report.archive_key.items() if k != "next"},
+        "archives": {
+            "checked": len(archives),
+            "reencrypted": sum(1 for a in archives if a["outcome"] == "re-encrypted"),
+            "alreadyRotated": sum(1 for a in archives if a["outcome"] == "already rotated"),
+            "notEncrypted": sum(1 for a in archives if a["outcome"] == "not encrypted"),
+        },
+        "payloadsReencrypted": sum(int(a.get("resealed", 0)) for a in archives),
+        "cacheKey": report.cache | report.cache_key_ids,
+    }
+    if error is not None:
+        record["error"] = type(error).__name__
+    AuditTrail(audit_directory(find_config())).record(record)
 
 
 def _render(console: Console, report: Report) -> None:

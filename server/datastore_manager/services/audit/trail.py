@@ -81,16 +81,21 @@ class AuditTrail:
         return self.directory / "connections" / connection_log_name(connection)
 
     def record(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """Append ``fields`` (which must name a ``connection``) to both logs."""
-        connection_log = self.connection_log(str(fields["connection"]))
+        """Append ``fields`` to the workspace log and to the log of the ``connection`` they
+        name. A record whose ``connection`` is None (work on this machine that touches no
+        connection, such as rotating the encryption keys) goes to the workspace log only."""
+        connection = fields["connection"]
+        connection_log = None if connection is None else self.connection_log(str(connection))
         with self._mutex:
             group = self._group
             if group is None:
                 written = append_record(self.workspace_log, fields)
-                append_record(connection_log, fields)
+                if connection_log is not None:
+                    append_record(connection_log, fields)
                 return written
             written = group.append(self.workspace_log, fields)
-            group.append(connection_log, fields)
+            if connection_log is not None:
+                group.append(connection_log, fields)
             if group.due():
                 group.commit()
             return written
