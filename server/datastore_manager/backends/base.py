@@ -211,6 +211,15 @@ class DataStoreBackend(abc.ABC):
     ) -> Page[OrderedEntry]:
         """Entries sorted by value (ties by key), within an inclusive value range."""
 
+    async def list_ordered_scopes(self, store: str) -> list[str]:
+        """Scopes of an ordered store that hold entries, by name. Roblox has no such API
+        (FACTS §4, §6: the scope is part of every ordered path), so remote backends refuse."""
+        from ..model import NotSupported
+
+        raise NotSupported(
+            "This backend cannot list the scopes of ordered data stores; name them explicitly."
+        )
+
     @abc.abstractmethod
     async def get_ordered(
         self, store: str, key: str, *, scope: str = DEFAULT_SCOPE

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..model import EntryDeleted, EntryNotFound, InvalidArgument, StoreKind
+from ..backends import DataStoreBackend
+from ..backends.cursors import decode_cursor, encode_cursor, fingerprint
+from ..model import EntryDeleted, EntryNotFound, InvalidArgument, NotSupported, StoreKind
 from ..model.limits import DEFAULT_SCOPE
 from ..model.times import format_time
 from ..model.uris import ENTRY_SUFFIX, EntryUri, FolderUri, entry_uri, escape_name, parse_uri
@@ -117,10 +119,18 @@ async def read_directory(server: DsmServer, params: dict[str, Any]) -> Any:
             items.insert(0, {"name": ":ordered", "segment": "%3Aordered", "type": "directory",
                              "uri": str(marker)})  # fmt: skip
     elif uri.scope is None:
-        if uri.kind is StoreKind.ORDERED:  # Roblox cannot list ordered scopes: the default
-            scope = FolderUri(connection, uri.store, DEFAULT_SCOPE, kind=uri.kind)
-            return {"uri": str(uri), "items": [_child(DEFAULT_SCOPE, "directory", scope)],
-                    "nextCursor": None}  # fmt: skip
+        if uri.kind is StoreKind.ORDERED:
+            names = await ordered_scopes(server, backend, connection, uri.store)
+            query = fingerprint("ordered-scopes", connection, uri.store)
+            after = str(decode_cursor(cursor, query)[0]) if cursor else None
+            rest = [name for name in names if after is None or name > after]
+            items = [
+                _child(name, "directory", FolderUri(connection, uri.store, name, kind=uri.kind))
+                for name in rest[:limit]
+            ]
+            more = len(rest) > limit
+            next_cursor = encode_cursor(query, [rest[limit - 1]]) if more else None
+            return {"uri": str(uri), "items": items, "nextCursor": next_cursor}
         scopes = await list_scopes(
             server,
             {
@@ -146,6 +156,20 @@ async def read_directory(server: DsmServer, params: dict[str, Any]) -> Any:
         ]
         next_cursor = page_k.next_cursor
     return {"uri": str(uri), "items": items, "nextCursor": next_cursor}
+
+
+async def ordered_scopes(
+    server: DsmServer, backend: DataStoreBackend, connection: str, store: str
+) -> list[str]:
+    """An ordered store's scopes, by name: the real ones when the backend can list them (local,
+    snapshot); else (Open Cloud has no such API) ``global`` plus the connection's configured
+    ``orderedScopes`` for the store."""
+    try:
+        return await backend.list_ordered_scopes(store)
+    except NotSupported:
+        config = server.state.settings.connections.get(connection)
+        named = config.ordered_scopes.get(store, ()) if config is not None else ()
+        return sorted({DEFAULT_SCOPE, *named})
 
 
 def _entry_child(connection: str, store: str, scope: str, key: str, kind: StoreKind) -> Any:

@@ -58,7 +58,12 @@ class ServerState:
                 workspace = load_workspace_config(self.root)
             except InvalidArgument as error:
                 self.config_error = error.message
-        self.settings = merge_settings(self.root, workspace, self.client_settings)
+        try:
+            self.settings = merge_settings(self.root, workspace, self.client_settings)
+        except InvalidArgument as error:  # a bad client setting: say so, keep the workspace's
+            self.config_error = "; ".join(filter(None, (self.config_error, error.message)))
+            keys_only = {"apiKeys": self.client_settings.get("apiKeys")}
+            self.settings = merge_settings(self.root, workspace, keys_only)
         self._reload_safety()
         config_file = SchemaAssociation((CONFIG_FILE_NAME,), url=CONFIG_SCHEMA_PATH.as_uri())
         self.schemas.set_associations([*self.settings.schemas, config_file])
@@ -126,7 +131,12 @@ class ServerState:
         requested = self.requested_role(connection)
         named = self.safety_config.data.get("connections") or {}
         target = connection if connection in named else config.target
-        policy = roles.resolve_policy(target, self.safety_config, requested_role=requested)
+        policy = roles.resolve_policy(
+            target,
+            self.safety_config,
+            requested_role=requested,
+            default_idle_minutes=self.settings.idle_write_timeout_minutes,
+        )
         if policy.name == config.target:  # matched no workspace connection
             policy = dataclasses.replace(policy, name=connection)
         return policy
@@ -189,13 +199,26 @@ class ServerState:
         target = parse_target(config.target)
         if target.kind is not TargetKind.OPENCLOUD and not target.path.exists():
             raise NotFound(f"Connection {connection!r}: no store file at {target.path}.")
-        key = self.settings.api_keys.get(connection)
-        backend = open_backend(target, api_key=key) if key else open_backend(target)
+        backend = open_backend(target, **self._backend_options(connection))
         if config.read_only:
             backend.read_only = True
         guard.bind(backend, self.session(connection))  # every write passes the gate
         self.backends[connection] = backend
         return backend
+
+    def _backend_options(self, connection: str) -> dict[str, Any]:
+        """Open Cloud options of a connection: its API key, base URL and the cache size."""
+        config = self.settings.connections[connection]
+        options: dict[str, Any] = {}
+        key = self.settings.api_keys.get(connection)
+        if key:
+            options["api_key"] = key
+        if config.target.startswith("opencloud:"):
+            if config.base_url:
+                options["base_url"] = config.base_url
+            if self.settings.cache_max_size_mb is not None:
+                options["cache_max_size_mb"] = self.settings.cache_max_size_mb
+        return options
 
     async def close(self) -> None:
         for backend in self.backends.values():

@@ -145,12 +145,18 @@ def load_workspace_config(path: Path | None) -> WorkspaceConfig:
 
 
 def resolve_policy(
-    target_text: str, config: WorkspaceConfig, *, requested_role: str | None = None
+    target_text: str,
+    config: WorkspaceConfig,
+    *,
+    requested_role: str | None = None,
+    default_idle_minutes: float | None = None,
 ) -> ConnectionPolicy:
     """The policy of the connection whose target is ``target_text`` (or whose NAME it is).
 
     A target that no connection names gets ``security.defaultRole`` (editor when unset) and is
-    unprotected; a requested role only lowers the result.
+    unprotected; a requested role only lowers the result. A protected connection without its
+    own ``idleTimeoutMinutes`` lapses after ``default_idle_minutes`` (the editor's setting),
+    else :data:`DEFAULT_PROTECTED_IDLE_MINUTES`.
     """
     name, settings = _find_connection(target_text, config)
     default_role = config.security.get("defaultRole", Role.EDITOR.value)
@@ -159,7 +165,8 @@ def resolve_policy(
         asked = parse_role(requested_role)
         role = asked if asked.rank < role.rank else role
     protected = settings.get("protected") is True
-    idle = settings.get("idleTimeoutMinutes", DEFAULT_PROTECTED_IDLE_MINUTES if protected else None)
+    default_idle = default_idle_minutes or DEFAULT_PROTECTED_IDLE_MINUTES
+    idle = settings.get("idleTimeoutMinutes", default_idle if protected else None)
     if idle is not None and (not isinstance(idle, int | float) or idle <= 0):
         raise InvalidArgument(f"idleTimeoutMinutes of connection {name!r} must be above 0.")
     return ConnectionPolicy(

@@ -238,6 +238,9 @@ class LocalBackend(DataStoreBackend):
             limit=limit,
         )
 
+    async def list_ordered_scopes(self, store: str) -> list[str]:
+        return await self._call(self._engine.list_ordered_scopes, store)
+
     async def get_ordered(
         self, store: str, key: str, *, scope: str = DEFAULT_SCOPE
     ) -> OrderedEntry:

@@ -662,6 +662,17 @@ class LocalEngine:
             ).fetchall()
         return listing.page(rows)
 
+    def list_ordered_scopes(self, store: str) -> list[str]:
+        with self._read():
+            store_id = self._readable_store(StoreKind.ORDERED, store)
+            if store_id is None:
+                return []
+            rows = self._db.execute(
+                "SELECT DISTINCT scope FROM ordered WHERE store_id = ? ORDER BY scope",
+                (store_id,),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def _ordered_value(self, store_id: int, scope: str, key: str) -> int | None:
         row = self._db.execute(
             "SELECT value FROM ordered WHERE store_id = ? AND scope = ? AND key = ?",

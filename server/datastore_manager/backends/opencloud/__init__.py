@@ -45,12 +45,14 @@ def open_opencloud(
     cache_dir: Path | None = None,
     cache_key: bytes | None = None,
     use_cache: bool = True,
+    cache_max_size_mb: float | None = None,
 ) -> OpenCloudBackend:
     """An Open Cloud backend for ``opencloud:UNIVERSE``.
 
     The API key comes from ``api_key``, ``ROBLOX_API_KEY`` or the OS keyring. The cache is
     encrypted with ``cache_key`` or a key kept in the OS keyring; without a keyring (and no
     ``cache_key``) the backend runs without a disk cache rather than store a key in a file.
+    ``cache_max_size_mb`` bounds the disk cache (default 256 MB; 0: no disk cache).
     """
     universe = target.universe_id
     key = resolve_api_key(api_key, universe_id=universe)
@@ -64,11 +66,16 @@ def open_opencloud(
         budget=budget,
         retry_policy=retry_policy,
     )
-    cache = _open_cache(universe, cache_dir, cache_key) if use_cache else None
+    size_limit = settings.cache_size_limit(cache_max_size_mb)
+    cache = None
+    if use_cache and size_limit is not None:
+        cache = _open_cache(universe, cache_dir, cache_key, size_limit)
     return OpenCloudBackend(client, cache=cache)
 
 
-def _open_cache(universe: int, directory: Path | None, key: bytes | None) -> OpenCloudCache | None:
+def _open_cache(
+    universe: int, directory: Path | None, key: bytes | None, size_limit: int
+) -> OpenCloudCache | None:
     root = settings.cache_dir(directory)
     if root is None:
         return None
@@ -78,4 +85,4 @@ def _open_cache(universe: int, directory: Path | None, key: bytes | None) -> Ope
         except KeyUnavailable as exc:
             log.info("Open Cloud cache disabled: %s", exc.message)
             return None
-    return OpenCloudCache(root / str(universe), key, universe_id=universe)
+    return OpenCloudCache(root / str(universe), key, universe_id=universe, size_limit=size_limit)

@@ -49,6 +49,20 @@ def budget_share(given: float | None = None) -> float:
     return given
 
 
+def cache_size_limit(max_size_mb: float | None = None) -> int | None:
+    """Bytes the disk cache may hold: ``max_size_mb`` MB (the editor's ``cache.maxSizeMB``),
+    else the default; None when ``max_size_mb`` is 0 (no disk cache)."""
+    from .cache import DEFAULT_SIZE_LIMIT
+
+    if max_size_mb is None:
+        return DEFAULT_SIZE_LIMIT
+    if max_size_mb < 0:
+        raise InvalidArgument(
+            f"The cache size must be 0 (no disk cache) or more MB, got {max_size_mb:g}."
+        )
+    return None if max_size_mb == 0 else int(max_size_mb * 1024 * 1024)
+
+
 def cache_dir(given: Path | None = None) -> Path | None:
     """Where the encrypted cache lives; None when disabled."""
     if given is not None:

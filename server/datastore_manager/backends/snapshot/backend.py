@@ -305,6 +305,12 @@ class SnapshotBackend(DataStoreBackend):
         ).fetchall()
         return listing.page(rows)
 
+    async def list_ordered_scopes(self, store: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT scope FROM ordered WHERE store = ? ORDER BY scope", (store,)
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     async def get_ordered(
         self, store: str, key: str, *, scope: str = limits.DEFAULT_SCOPE
     ) -> OrderedEntry:
