@@ -197,7 +197,7 @@ def prune(folder: Path, keep_daily: int, keep_weekly: int, keep_last: int, dry_r
 
     def render(console: Console) -> None:
         rows = [
-            (b["path"], b["source"], b["createdTime"], b["action"], ", ".join(b["reasons"]))
+            (b["path"], b["source"], b["createdTime"], b["action"], ", ".join(b["reasons"]) or "-")
             for b in document["backups"]
         ]
         title = f"{folder}: {document['keep']} kept, {document['delete']} to delete"
@@ -205,7 +205,9 @@ def prune(folder: Path, keep_daily: int, keep_weekly: int, keep_last: int, dry_r
         for item in document["ignored"] + document.get("skipped", []):
             console.print(f"ignored {item['path']}: {item['why']}", markup=False)
         if dry_run:
-            console.print(f"Dry run: nothing deleted ({document['bytesToFree']:,} bytes).")
+            console.print(
+                f"Dry run: nothing deleted; would free {document['bytesToFree']:,} bytes."
+            )
         else:
             deleted_count, freed_bytes = len(document["deleted"]), document["bytesFreed"]
             console.print(f"Deleted {deleted_count} archive(s), freed {freed_bytes:,} bytes.")
