@@ -107,6 +107,18 @@ def import_file(
             console.print(f"skipped row {row['row']} {row['entry']}: {row['reason']}", markup=False)
         for entry in summary.details.get("conflicts", []):
             console.print(f"conflict left alone: {entry}", markup=False)
+        if summary.counts.get("skippedConflicts") and captured is None:
+            console.print(
+                "The file does not say when it was downloaded, so every difference is a "
+                "conflict; pass --captured-at TIME or --on-conflict overwrite.",
+                markup=False,
+            )
+        if deleted := summary.details.get("deletedInFile"):
+            console.print(
+                f"{deleted:,} key(s) the download found deleted were left as they are "
+                "(an import never deletes).",
+                markup=False,
+            )
 
     emit(cli.json_output, summary.to_dict(), render)
 

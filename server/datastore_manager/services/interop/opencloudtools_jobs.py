@@ -19,10 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ...archive.format import IntegrityError
 from ...backends import DataStoreBackend
-from ...model import Entry, EntryNotFound, KeyInfo, limits
+from ...model import EncodedValue, Entry, EntryNotFound, KeyInfo, limits
 from ...model.limits import DEFAULT_SCOPE
 from ...model.times import format_time
+from ..jobs.backup import MD5_RETRIES
 from ..jobs.base import Job, JobCancelled
 from ..jobs.keyspace import standard_stores
 from ..jobs.restore import EntrySource, RestoreJob, RestoreOptions
@@ -158,8 +160,18 @@ class OpenCloudToolsExportJob(Job):
                 return written
 
     async def _read(self, store: str, info: KeyInfo) -> Entry | None:
+        """The latest version, md5-checked as a backup checks it (re-read on a mismatch)."""
         async with self._reads:
-            try:
-                return await self.backend.get_entry(store, info.key, scope=info.scope)
-            except EntryNotFound:  # deleted since the listing
-                return None
+            for _ in range(MD5_RETRIES + 1):
+                try:
+                    entry = await self.backend.get_entry(store, info.key, scope=info.scope)
+                except EntryNotFound:  # deleted since the listing
+                    return None
+                md5 = EncodedValue.from_value(entry.value).md5
+                if not entry.content_md5 or entry.content_md5 == md5:
+                    return entry
+                self.counts["md5Retries"] += 1
+        raise IntegrityError(
+            f"{store}/{info.scope}/{info.key}: the value read does not match its content-md5 "
+            f"after {MD5_RETRIES + 1} reads; no file was written. Run the export again."
+        )
