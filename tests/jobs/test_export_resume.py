@@ -81,7 +81,7 @@ async def test_csv_export_cancelled_then_resumed_after_an_expired_cursor(tmp_pat
     store, out = tmp_path / "game.db", tmp_path / "out.csv"
     make_store(store, 700)
     expected = await reference_export(store, tmp_path / "reference.csv", "csv")
-    options = ExportOptions(out=out, format="csv", resume=False)
+    options = ExportOptions(out=out, format="csv", resume=True)  # nothing to resume: starts
     state_file = tmp_path / "out.csv.export-state.json"
 
     async with LocalBackend(store) as backend:

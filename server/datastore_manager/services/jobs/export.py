@@ -67,14 +67,15 @@ class ExportJob(Job):
         options = self.options
         if options.format not in ("jsonl", "csv"):
             raise InvalidArgument("--format must be jsonl or csv.")
+        state: dict[str, Any] | None = None
         if options.resume and not options.dry_run:
             finished = self._finished()
             if finished is not None:
                 return finished
-            state = self._resumed_state()
-        else:
-            if options.out.exists():
-                raise InvalidArgument(f"{options.out} exists; exports never overwrite a file.")
+            state = self._resumed_state()  # None: nothing to resume, so start (like backup)
+        elif options.out.exists():
+            raise InvalidArgument(f"{options.out} exists; exports never overwrite a file.")
+        if state is None:
             stores = await standard_stores(self.backend, options.stores)
             if options.dry_run:
                 return await self._count(stores)
@@ -151,17 +152,17 @@ class ExportJob(Job):
                 "with the same options, or export to another file. Nothing was changed."
             )
 
-    def _resumed_state(self) -> dict[str, Any]:
-        """The checkpoint to continue from, with the partial file cut back to it."""
+    def _resumed_state(self) -> dict[str, Any] | None:
+        """The checkpoint to continue from, with the partial file cut back to it (None when
+        there is nothing to resume)."""
         saved = self._saved_document()
         if saved is None:
-            hint = (
-                f"{self.partial} has no checkpoint, so it cannot be continued safely; delete it "
-                "and export again without --resume."
-                if self.partial.exists()
-                else "export without --resume."
+            if not self.partial.exists():
+                return None
+            raise InvalidArgument(
+                f"{self.partial} has no checkpoint ({self.state_file}), so it cannot be "
+                "continued safely; delete it and export again. Nothing was changed."
             )
-            raise InvalidArgument(f"There is no interrupted export into {self.options.out}; {hint}")
         self._check_identity(saved)
         state = dict(saved["state"])
         length = int(state.get("bytes", 0))
