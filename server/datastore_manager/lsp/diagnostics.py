@@ -17,6 +17,7 @@ from lsprotocol import types
 from ..model import InvalidArgument, StoreKind
 from ..model.limits import INT64_MAX, INT64_MIN, MAX_VALUE_LENGTH
 from ..model.uris import EntryUri, is_datastore_uri, parse_uri
+from ..services.changesets.layout import changeset_entry
 from ..services.documents import JsonDocument, Range
 from ..services.roblox_values import TextFacts, roblox_findings, text_facts
 from ..services.schemas import (
@@ -58,7 +59,17 @@ def match_paths(server: DsmServer, uri: str) -> list[str]:
     paths = [path.as_posix()]
     if root is not None and path.is_relative_to(root):
         paths.insert(0, path.relative_to(root).as_posix())
+    pulled = pulled_entry(uri)
+    if pulled is not None:  # a file of a `dsm pull` folder matches like the entry it holds
+        paths.insert(0, pulled.mapping_path)
     return paths
+
+
+def pulled_entry(uri: str) -> EntryUri | None:
+    """The entry a ``file://`` document of a changeset folder (``dsm pull``) holds."""
+    path = url_to_path(normalise_url(uri))
+    found = changeset_entry(path) if path is not None else None
+    return None if found is None else EntryUri(*found)
 
 
 def schema_for(server: DsmServer, uri: str, document: JsonDocument) -> LoadedSchema | None:
@@ -86,6 +97,8 @@ def compute(
             entry = parsed if isinstance(parsed, EntryUri) else None
         except InvalidArgument as error:
             return [*diagnostics, _diagnostic(document.full_range, error.message, "uri")]
+    else:
+        entry = pulled_entry(uri)  # size and Roblox checks as for the entry itself
     if entry is not None:
         diagnostics.extend(_entry_checks(document, entry, check))
         check()

@@ -234,18 +234,25 @@ def check_same_target(root: Path, sidecar: Sidecar, target: str, connection: str
     )
 
 
+#: Sidecar path → (mtime_ns, connection): the language server asks on every diagnostics run.
+_CONNECTIONS: dict[Path, tuple[int, str]] = {}
+
+
 def changeset_entry(path: Path) -> tuple[str, str, str, str] | None:
     """(connection, store, scope, key) of a file at ``DIR/<store>/<scope>/<key>.json`` in a
-    changeset folder; None for any other file (what the language server matches schemas on)."""
+    changeset folder; None for any other file (what the language server matches schemas on).
+    One ``stat`` per call; the sidecar is parsed again only when it changed."""
     if path.suffix != SUFFIX or len(path.parents) < 4:
         return None
     root = path.parents[2]
     sidecar = sidecar_path(root)
-    if not sidecar.is_file():
-        return None
     try:
-        connection = json.loads(sidecar.read_text(encoding="utf-8"))["connection"]
+        mtime = sidecar.stat().st_mtime_ns
+        cached = _CONNECTIONS.get(sidecar)
+        if cached is None or cached[0] != mtime:
+            connection = str(json.loads(sidecar.read_text(encoding="utf-8"))["connection"])
+            cached = _CONNECTIONS[sidecar] = (mtime, connection)
         store, scope, key = names_of(path.relative_to(root).as_posix())
     except (OSError, ValueError, KeyError, TypeError, InvalidArgument):
         return None
-    return str(connection), store, scope, key
+    return cached[1], store, scope, key
