@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 from datastore_manager.archive import ArchiveWriter
+from datastore_manager.services.backups.prune import apply_plan, make_plan
+from datastore_manager.services.backups.retention import Policy
 
 from .conftest import dsm, make_store
 
@@ -91,3 +93,28 @@ def test_prune_without_a_policy_or_folder_is_refused(tmp_path: Path, env: dict[s
     assert none["_exit"] == 2 and "--keep-daily N" in none["error"]["message"]
     assert missing["_exit"] == 2 and "is not a folder" in missing["error"]["message"]
     assert (tmp_path / "keep.txt").exists()
+
+
+def test_an_archive_that_changed_after_the_plan_is_kept(tmp_path: Path) -> None:
+    def archive(name: str, started: str) -> Path:
+        manifest = {"startedAt": started, "source": {"target": "opencloud:7"}, "complete": False}
+        writer = ArchiveWriter.create(tmp_path / name, manifest)
+        try:
+            writer.finish(writer.manifest)
+        finally:
+            writer.close()
+        return tmp_path / name
+
+    archive("new.dsm", "2026-11-24T03:00:00Z")
+    old = archive("old.dsm", "2026-11-23T03:00:00Z")
+    planned = make_plan(tmp_path, Policy(keep_last=1))
+    assert [d.backup.path.name for d in planned.deletions] == ["old.dsm"]
+    dated_copy(old, tmp_path / "swap.dsm", "2026-11-25T03:00:00Z")
+    (tmp_path / "swap.dsm").replace(old)  # replaced by a different backup after the plan
+
+    deleted, freed, skipped = apply_plan(planned)
+
+    assert (deleted, freed) == ([], 0) and old.exists()
+    assert [(s.path.name, s.why) for s in skipped] == [
+        ("old.dsm", "changed since it was planned; kept")
+    ]

@@ -26,7 +26,7 @@ from rich.progress import (
 
 from ...archive import ArchiveReader
 from ...model.limits import DEFAULT_SCOPE
-from ...services.backups.prune import apply_plan, make_plan
+from ...services.backups.prune import Ignored, apply_plan, make_plan
 from ...services.backups.retention import Policy
 from ...services.jobs.backup import BackupJob, BackupOptions
 from ...services.jobs.base import Job, JobSummary
@@ -188,6 +188,7 @@ def prune(folder: Path, keep_daily: int, keep_weekly: int, keep_last: int, dry_r
     cli = state()
     planned = make_plan(folder, Policy(keep_daily, keep_weekly, keep_last))
     document = planned.to_dict() | {"dryRun": dry_run}
+    skipped: list[Ignored] = []
     if dry_run:
         document["bytesToFree"] = sum(planned.sizes[d.backup.path] for d in planned.deletions)
     else:
@@ -202,8 +203,10 @@ def prune(folder: Path, keep_daily: int, keep_weekly: int, keep_last: int, dry_r
         ]
         title = f"{folder}: {document['keep']} kept, {document['delete']} to delete"
         console.print(table(title, ["File", "Source", "Created", "Action", "Why"], rows))
-        for item in document["ignored"] + document.get("skipped", []):
+        for item in document["ignored"]:
             console.print(f"ignored {item['path']}: {item['why']}", markup=False)
+        for item in document.get("skipped", []):
+            console.print(f"kept {item['path']}: {item['why']}", markup=False)
         if dry_run:
             console.print(
                 f"Dry run: nothing deleted; would free {document['bytesToFree']:,} bytes."
@@ -213,6 +216,8 @@ def prune(folder: Path, keep_daily: int, keep_weekly: int, keep_last: int, dry_r
             console.print(f"Deleted {deleted_count} archive(s), freed {freed_bytes:,} bytes.")
 
     emit(cli.json_output, document, render)
+    if any(item.failed for item in skipped):
+        click.get_current_context().exit(1)  # a planned deletion failed: let cron notice
 
 
 def _target_label(target: str) -> str:

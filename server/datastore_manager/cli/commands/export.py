@@ -8,6 +8,7 @@ from typing import cast
 
 import click
 
+from ...model.targets import TargetKind
 from ...services.connections import resolve_target
 from ...services.jobs.base import Job, JobSummary
 from ...services.jobs.export import ExportFormat, ExportJob, ExportOptions
@@ -33,7 +34,7 @@ def export(out: Path, fmt: str, stores: str, dry_run: bool, resume: bool, quiet:
         stores=stores,
         dry_run=dry_run,
         resume=resume,
-        source=str(resolve_target(cli.target)),
+        source=_source_label(cli.target),
     )
 
     async def make() -> tuple[Job, Callable[[], Awaitable[JobSummary]]]:
@@ -52,6 +53,15 @@ def export(out: Path, fmt: str, stores: str, dry_run: bool, resume: bool, quiet:
         emit(cli.json_output, summary.to_dict(), lambda c: c.print(message, markup=False))
         return
     emit(cli.json_output, summary.to_dict(), render_summary(f"Exported to {out}", summary))
+
+
+def _source_label(given: str | None) -> str:
+    """The target as the export's checkpoint records it (file paths made absolute, so a resume
+    from another folder or spelling of the path is recognised)."""
+    target = resolve_target(given)
+    if target.kind is TargetKind.OPENCLOUD:
+        return str(target)
+    return f"{target.kind.value}:{target.path.resolve()}"
 
 
 COMMANDS: list[click.Command] = [export]

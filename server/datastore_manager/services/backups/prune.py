@@ -24,6 +24,7 @@ from .retention import Backup, Decision, Policy, plan
 class Ignored:
     path: Path
     why: str
+    failed: bool = False  # a deletion that was planned but failed
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "why": self.why}
@@ -149,8 +150,12 @@ def apply_plan(planned: PrunePlan) -> tuple[list[Path], int, list[Ignored]]:
         if still != planned.manifests[path] or not (still or {}).get("complete"):
             skipped.append(Ignored(path, "changed since it was planned; kept"))
             continue
-        size = path.stat().st_size
-        path.unlink()
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except OSError as error:  # permissions, a read-only mount: report it, go on
+            skipped.append(Ignored(path, f"could not be deleted ({error.strerror})", True))
+            continue
         deleted.append(path)
         freed += size
     return deleted, freed, skipped
