@@ -1,5 +1,6 @@
 // Entry point: wires the language server, the `datastore` file system, views and commands.
 import * as vscode from 'vscode';
+import { registerAuditLog } from './audit/auditView';
 import { ApiKeys } from './connections/apiKeys';
 import { registerConnectionCommands } from './connections/commands';
 import { openDashboard } from './dashboard/panel';
@@ -78,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerConnectionCommands(server, keys, () => tree.refresh()),
     ...registerEntryCommands({ server, fs, tree, treeView, versions, versionsTree }),
     registerDemoCommand(server, () => tree.refresh()),
+    ...registerAuditLog(server, fs.onDidChangeFile),
   );
   followEditor(vscode.window.activeTextEditor);
   // Start now so the view fills without a first-click delay; failures are shown by Server.

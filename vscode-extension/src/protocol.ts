@@ -34,6 +34,16 @@ export interface KeyInfo {
   key: string;
   deleted: boolean;
   uri: string;
+  /** Present when the server knows cheaply that the key holds a session lock (0.4.0). */
+  sessionLock?: KeyLock;
+}
+
+/** listKeys item `sessionLock`: live locks make the write gate ask for Force. */
+export interface KeyLock {
+  state: 'live' | 'stale';
+  library: 'ProfileService' | 'ProfileStore' | 'LockId';
+  holder?: string;
+  since?: string;
 }
 
 export interface OrderedItem {
@@ -162,4 +172,44 @@ export interface ExportResult {
   format: 'jsonl' | 'csv';
   entries: number;
   cancelled: boolean;
+}
+
+/** dataStore/auditLog: one audit record (missing facts are null). */
+export interface AuditRecord {
+  line: number | null;
+  time: string | null;
+  user: string | null;
+  identity: string | null;
+  connection: string | null;
+  role: string | null;
+  store: string | null;
+  scope: string | null;
+  key: string | null;
+  operation: string;
+  outcome: string | null; // ok | refused | failed
+  refusal: string | null;
+  forced: boolean;
+  versionBefore: string | null;
+  versionAfter: string | null;
+  valueAfter: number | null;
+  size: number | null;
+  reason: string | null;
+  job: string | null;
+  beforeUri: string | null; // read-only ?version= URIs of a standard entry
+  afterUri: string | null;
+}
+
+/** The log's hash chain, as `dsm audit verify` checks it. */
+export interface AuditChain {
+  ok: boolean;
+  checked: number;
+  uncommitted: number;
+  firstBroken?: { line: number; reason: string };
+}
+
+export interface AuditLogResult {
+  log: string;
+  records: AuditRecord[]; // newest first
+  nextCursor: string | null;
+  chain: AuditChain;
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ConnectionInfo, KeyInfo, OrderedItem, Page, ScopeInfo, StoreInfo } from '../protocol';
 import type { Server } from '../server/client';
 import { errorMessage } from '../fs/errors';
+import { lockMarker } from './lockMarker';
 import { contextValue, type Node, nodeUri } from './nodes';
 import { PagedList } from './paging';
 
@@ -132,12 +133,18 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
         item.iconPath = new vscode.ThemeIcon('symbol-namespace');
         item.description = node.prefix ? `prefix: ${node.prefix}` : undefined;
         break;
-      case 'entry':
+      case 'entry': {
         item = new vscode.TreeItem(node.item.key, C.None);
         item.iconPath = new vscode.ThemeIcon(node.item.deleted ? 'trash' : 'json');
         item.description = node.item.deleted ? 'deleted' : undefined;
+        const lock = lockMarker(node.item.sessionLock);
+        if (lock) {
+          item.iconPath = new vscode.ThemeIcon(lock.icon, lock.color ? new vscode.ThemeColor(lock.color) : undefined);
+          item.tooltip = `${lock.tooltip}\n${node.item.uri}`;
+        }
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.item.uri)] };
         break;
+      }
       case 'orderedEntry':
         item = new vscode.TreeItem(node.item.key, C.None);
         item.iconPath = new vscode.ThemeIcon('symbol-number');
