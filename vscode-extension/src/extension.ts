@@ -12,6 +12,7 @@ import { DataStoreFileSystem } from './fs/provider';
 import { OpenedVersions } from './fs/versions';
 import type { ServerSettings } from './protocol';
 import { Server } from './server/client';
+import { serverSettings } from './server/settings';
 import { StatusBar } from './statusBar';
 import { DataStoresTree } from './tree/dataStoresTree';
 import type { Node } from './tree/nodes';
@@ -20,13 +21,7 @@ import { VersionsView } from './versions/versionsView';
 function clientSettings(keys: ApiKeys): () => Promise<ServerSettings> {
   return async () => {
     const cfg = vscode.workspace.getConfiguration('datastoreManager');
-    const indent = cfg.get<number>('format.indent') ?? 2;
-    return {
-      connections: {},
-      apiKeys: await keys.all(),
-      schemas: cfg.get<ServerSettings['schemas']>('schemas') ?? [],
-      formatting: { tabSize: indent === 4 ? 4 : 2, sortKeys: cfg.get<boolean>('format.sortKeys') ?? false },
-    };
+    return serverSettings((key) => cfg.get(key), await keys.all());
   };
 }
 

@@ -112,10 +112,16 @@ export const ErrorCodes = {
 
 /** Settings section sent as initializationOptions and in didChangeConfiguration. */
 export interface ServerSettings {
-  connections: Record<string, { target: string; readOnly?: boolean; description?: string }>;
+  connections: Record<string, {
+    target: string; readOnly?: boolean; description?: string;
+    baseUrl?: string; // opencloud: only, e.g. an emulator's http://127.0.0.1:8787
+    orderedScopes?: Record<string, string[]>; // ordered store → scopes Open Cloud cannot list
+  }>;
   apiKeys: Record<string, string>;
   schemas: Array<{ fileMatch: string[]; url?: string }>;
   formatting: { tabSize: 2 | 4; sortKeys: boolean };
+  cache?: { maxSizeMB: number }; // Open Cloud disk cache; 0 disables it
+  protectedConnections?: { idleWriteTimeoutMinutes: number };
 }
 
 /** dataStore/stat: cheap metadata (no value). */

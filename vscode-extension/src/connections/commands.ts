@@ -1,4 +1,4 @@
-// Connection commands: add (local file / Open Cloud), remove, test; demo store.
+// Connection commands: add (local file / Open Cloud / Open Cloud emulator URL), remove, test.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConnectionInfo, TestConnectionResult } from '../protocol';
@@ -7,33 +7,42 @@ import { errorMessage } from '../fs/errors';
 import type { Node } from '../tree/nodes';
 import type { ApiKeys } from './apiKeys';
 import { permissionSummary } from './permissions';
-import { validateConnectionName, validateUniverseId } from './validate';
-import { putConnection, removeConnection } from './workspaceConfig';
+import { normaliseBaseUrl, validateBaseUrl, validateConnectionName, validateUniverseId } from './validate';
+import { type ConnectionDefinition, putConnection, removeConnection } from './workspaceConfig';
 
 export function registerConnectionCommands(server: Server, keys: ApiKeys, refresh: () => void): vscode.Disposable[] {
   const add = async (): Promise<void> => {
     const kind = await vscode.window.showQuickPick([
       { label: '$(database) Local store file', id: 'local' },
       { label: '$(cloud) Roblox Open Cloud', description: 'universe id + API key', id: 'opencloud' },
+      { label: '$(beaker) Open Cloud emulator (URL)', description: 'e.g. `dsm emulator`: URL + universe id + API key', id: 'emulator' },
     ], { title: 'Add DataStore connection', placeHolder: 'Where does the data live?' });
     if (!kind) return;
     const name = await vscode.window.showInputBox({ title: 'Connection name', prompt: 'Appears in datastore:// URIs', validateInput: validateConnectionName });
     if (!name) return;
-    let target: string;
+    const definition: ConnectionDefinition = { target: '' };
     if (kind.id === 'local') {
       const picked = await vscode.window.showOpenDialog({ title: 'Local store file (SQLite)', canSelectMany: false });
       if (!picked?.[0]) return;
       const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      target = `local:${root ? path.relative(root, picked[0].fsPath) : picked[0].fsPath}`;
+      definition.target = `local:${root ? path.relative(root, picked[0].fsPath) : picked[0].fsPath}`;
     } else {
+      if (kind.id === 'emulator') {
+        const url = await vscode.window.showInputBox({
+          title: 'Open Cloud emulator URL', prompt: 'The base URL `dsm emulator` printed', placeHolder: 'http://127.0.0.1:8787',
+          validateInput: validateBaseUrl, ignoreFocusOut: true,
+        });
+        if (!url) return;
+        definition.baseUrl = normaliseBaseUrl(url);
+      }
       const universe = await vscode.window.showInputBox({ title: 'Universe id', validateInput: validateUniverseId });
       if (!universe) return;
       const apiKey = await vscode.window.showInputBox({ title: 'Open Cloud API key', prompt: 'Kept in VS Code\'s secret storage only', password: true, ignoreFocusOut: true });
       if (!apiKey) return;
       await keys.set(name, apiKey.trim());
-      target = `opencloud:${universe.trim()}`;
+      definition.target = `opencloud:${universe.trim()}`;
     }
-    await putConnection(name, { target });
+    await putConnection(name, definition);
     await server.pushSettings();
     refresh();
     void vscode.window.showInformationMessage(`Connection "${name}" added.`);

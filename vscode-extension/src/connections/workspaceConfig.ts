@@ -20,7 +20,10 @@ async function load(uri: vscode.Uri): Promise<ConfigFile> {
   }
 }
 
-export async function putConnection(name: string, definition: { target: string; description?: string }): Promise<void> {
+/** A connection as written to the file: never an API key (those stay in SecretStorage). */
+export type ConnectionDefinition = { target: string; description?: string; baseUrl?: string };
+
+export async function putConnection(name: string, definition: ConnectionDefinition): Promise<void> {
   const uri = configUri();
   if (!uri) throw new Error('Open a folder first: connections are kept in its .datastore-manager.json.');
   const config = await load(uri);

@@ -1,10 +1,10 @@
 // "DataStores" view: connections → stores → scopes → keys, each level paged by the server.
 import * as vscode from 'vscode';
-import type { ConnectionInfo, KeyInfo, OrderedItem, Page, ScopeInfo, StoreInfo } from '../protocol';
+import type { ConnectionInfo, DirectoryEntry, KeyInfo, OrderedItem, Page, ScopeInfo, StoreInfo } from '../protocol';
 import type { Server } from '../server/client';
 import { errorMessage } from '../fs/errors';
 import { lockMarker } from './lockMarker';
-import { contextValue, type Node, nodeUri } from './nodes';
+import { contextValue, type Node, nodeUri, showsOrderedScopes } from './nodes';
 import { PagedList } from './paging';
 
 export class DataStoresTree implements vscode.TreeDataProvider<Node> {
@@ -50,21 +50,36 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
         return (node.stores ??= new PagedList<StoreInfo>((cursor) =>
           this.server.request<Page<StoreInfo>>('dataStore/listStores', { connection: node.connection, kind: 'ordered', cursor, limit })));
       case 'store':
-        // Ordered stores: entries sorted by value, highest first (leaderboards).
-        if (node.info.kind === 'ordered') {
+        // Ordered stores: entries sorted by value, highest first (leaderboards), straight away
+        // when "global" is the only scope (see orderedScopes), else per scope.
+        if (node.info.kind === 'ordered' && node.scopes && !showsOrderedScopes(node.scopes.items, node.scopes.hasMore)) {
           return (node.entries ??= new PagedList<OrderedItem>((cursor) =>
             this.server.request<Page<OrderedItem>>('dataStore/orderedList', { connection: node.connection, store: node.info.name, descending: true, cursor, limit })));
         }
+        if (node.info.kind === 'ordered') return this.orderedScopes(node, limit);
         return (node.scopes ??= new PagedList<ScopeInfo>((cursor) =>
           this.server.request<Page<ScopeInfo>>('dataStore/listScopes', { connection: node.connection, store: node.info.name, cursor, limit })));
       case 'scope': {
         const base = { connection: node.connection, store: node.store.name, scope: node.scope.scope, cursor: undefined as string | undefined, limit };
+        if (node.store.kind === 'ordered') {
+          return (node.keys ??= new PagedList<KeyInfo | OrderedItem>((cursor) =>
+            this.server.request<Page<OrderedItem>>('dataStore/orderedList', { ...base, cursor, descending: true })));
+        }
         return (node.keys ??= new PagedList<KeyInfo | OrderedItem>((cursor) =>
           this.server.request<Page<KeyInfo>>('dataStore/listKeys', { ...base, cursor, prefix: node.prefix || undefined })));
       }
       default:
         return undefined;
     }
+  }
+
+  /** An ordered store's scopes from dataStore/readDirectory: the real ones (local, snapshot), or
+   *  "global" plus the connection's `orderedScopes` (Open Cloud cannot list them). */
+  private orderedScopes(node: Extract<Node, { kind: 'store' }>, limit: number): PagedList<ScopeInfo> {
+    return (node.scopes ??= new PagedList<ScopeInfo>(async (cursor) => {
+      const page = await this.server.request<Page<DirectoryEntry>>('dataStore/readDirectory', { uri: node.info.uri, cursor, limit });
+      return { items: page.items.map((d) => ({ scope: d.name, uri: d.uri })), nextCursor: page.nextCursor };
+    }));
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
@@ -76,6 +91,7 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
         }
         return this.connections;
       }
+      if (node.kind === 'store' && node.info.kind === 'ordered') await this.orderedScopes(node, this.pageSize()).ensureStarted();
       const list = this.listOf(node);
       if (!list) return [];
       await (list as PagedList<unknown>).ensureStarted();
@@ -98,7 +114,7 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
       case 'orderedGroup':
         return (node.stores?.items ?? []).map((info) => ({ kind: 'store', connection: node.connection, info }));
       case 'store':
-        if (node.info.kind === 'ordered') return (node.entries?.items ?? []).map((item) => ({ kind: 'orderedEntry', connection: node.connection, item }));
+        if (node.info.kind === 'ordered' && node.entries) return node.entries.items.map((item) => ({ kind: 'orderedEntry', connection: node.connection, item }));
         return (node.scopes?.items ?? []).map((scope) => ({ kind: 'scope', connection: node.connection, store: node.info, scope, prefix: '' }));
       case 'scope':
         return (node.keys?.items ?? []).map((item) => ('value' in item

@@ -5,7 +5,8 @@ import { PagedList } from './paging';
 export type Node =
   | { kind: 'connection'; info: ConnectionInfo; stores?: PagedList<StoreInfo> }
   | { kind: 'orderedGroup'; connection: string; stores?: PagedList<StoreInfo> }
-  // standard stores list scopes; ordered stores list their entries by value (scope "global")
+  // standard stores list scopes; ordered stores list their scopes too, or straight away their
+  // entries by value when "global" is their only scope (`entries`)
   | { kind: 'store'; connection: string; info: StoreInfo; scopes?: PagedList<ScopeInfo>; entries?: PagedList<OrderedItem> }
   | { kind: 'scope'; connection: string; store: StoreInfo; scope: ScopeInfo; prefix: string; keys?: PagedList<KeyInfo | OrderedItem> }
   | { kind: 'entry'; connection: string; item: KeyInfo }
@@ -16,6 +17,7 @@ export type Node =
 /** contextValue used by package.json menus. */
 export function contextValue(node: Node): string {
   if (node.kind === 'store' && node.info.kind === 'ordered') return 'orderedStore';
+  if (node.kind === 'scope' && node.store.kind === 'ordered') return 'orderedScope'; // no prefix filter
   return node.kind;
 }
 
@@ -29,4 +31,9 @@ export function nodeUri(node: Node): string | undefined {
     case 'orderedEntry': return node.item.uri;
     default: return undefined;
   }
+}
+
+/** An ordered store shows its scopes as folders unless "global" is all it has (then its entries). */
+export function showsOrderedScopes(scopes: readonly ScopeInfo[], hasMore: boolean): boolean {
+  return hasMore || scopes.length !== 1 || scopes[0]?.scope !== 'global';
 }
