@@ -275,3 +275,23 @@ async def test_local_ordered_store_lists_its_real_scopes(tmp_path: Path, workspa
             client, "dataStore/readDirectory", {"uri": scopes["items"][1]["uri"]}
         )
         assert names(season) == ["Player_9"]
+
+
+async def test_local_and_snapshot_backends_list_ordered_scopes(tmp_path: Path) -> None:
+    from datastore_manager.backends.local import LocalBackend
+    from datastore_manager.backends.snapshot import SnapshotBackend
+    from datastore_manager.services.jobs.backup import BackupJob, BackupOptions
+
+    source, archive = tmp_path / "game.db", tmp_path / "game.dsm"
+    async with LocalBackend(source) as local:
+        await local.create_ordered("Board", "a", 1, scope="season-2")
+        await local.create_ordered("Board", "b", 2)
+        await local.create_ordered("Board", "c", 3, scope="season-2")
+        await local.create_ordered("Other", "d", 4, scope="x")
+        scopes = await local.list_ordered_scopes("Board")
+        assert scopes == ["global", "season-2"]
+        assert await local.list_ordered_scopes("Missing") == []
+        options = BackupOptions(out=archive, ordered_scopes=tuple(scopes))
+        await BackupJob(local, f"local:{source}", options).run()
+    async with SnapshotBackend(archive) as snapshot:
+        assert await snapshot.list_ordered_scopes("Board") == ["global", "season-2"]
