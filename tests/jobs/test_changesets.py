@@ -305,6 +305,13 @@ def test_pull_refreshes_untouched_files_and_never_overwrites_local_edits(space: 
     pull(space, "p1", "p2")
     space.edit("p1", {"coins": 9})
     space.seed({"p1": {"coins": 50}, "p2": {"coins": 60}})
+    plan = space.dsm("plan", str(space.changes))  # reads only what was edited locally
+    assert {e["key"]: e["status"] for e in plan.json["entries"]} == {
+        "p1": "conflict",
+        "p2": "unchanged",
+    }
+    plan = space.dsm("plan", str(space.changes), "--check-unchanged")
+    assert {e["key"]: e["status"] for e in plan.json["entries"]}["p2"] == "remote-changed"
     refused = space.dsm("pull", "Players", "p1", "p2", "--to", str(space.changes))
     assert refused.code == 2 and "Players/global/p1.json" in refused.err
     assert json.loads(space.file("p2").read_text("utf-8")) == {"coins": 1, "bag": [1]}  # untouched

@@ -90,8 +90,13 @@ def pull(
 @click.argument("root", metavar="DIR", type=_DIR)
 @click.option("--allow-deletes", is_flag=True, help="A removed file means: delete the entry.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show the diff of every change.")
+@click.option(
+    "--check-unchanged",
+    is_flag=True,
+    help="Also read the entries not edited locally, to list those changed remotely.",
+)
 @common_options
-def plan(root: Path, allow_deletes: bool, show_diff: bool) -> None:
+def plan(root: Path, allow_deletes: bool, show_diff: bool, check_unchanged: bool) -> None:
     """Compare changeset DIR with its target; changes nothing.
 
     Exit 3 when an entry changed remotely since the pull (conflict), 2 for invalid files.
@@ -102,7 +107,12 @@ def plan(root: Path, allow_deletes: bool, show_diff: bool) -> None:
     async def work() -> ChangesetPlan:
         async with cli.open_backend() as backend:
             return await make_plan(
-                backend, root, label, _connection(backend, label), allow_deletes=allow_deletes
+                backend,
+                root,
+                label,
+                _connection(backend, label),
+                allow_deletes=allow_deletes,
+                check_unchanged=check_unchanged,
             )
 
     result = run(work())

@@ -4,13 +4,14 @@ Which keys: explicit KEYS, a ``--prefix`` or ``--all`` (the listing followed pag
 Roblox's largest page size). Before anything is written, every destination is checked: a file
 edited since it was pulled (or created by hand) is never overwritten unless ``force``, so a
 refresh cannot lose local work. Files are then read and written in batches, the sidecar saved
-after each batch (a pull interrupted between a file and its sidecar record is reported as a
-local edit by the next pull, never silently dropped).
+every few seconds and at the end (a pull interrupted between a file and its sidecar record
+leaves a file the next pull reports as a local edit — never silently dropped).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -35,6 +36,8 @@ from .layout import Pulled, Sidecar
 #: Entries read at once (the Open Cloud budget still paces them) and written per checkpoint.
 WORKERS = 8
 BATCH = 64
+#: Seconds between two saves of the sidecar during a long pull (and once at the end).
+SAVE_INTERVAL = 5.0
 #: How many locally edited files a refusal names.
 LISTED = 10
 
@@ -78,6 +81,7 @@ class PullJob(Job):
         todo = iter(sorted(relatives.items()))
         size = len(relatives) if options.keys else BATCH  # explicit keys: all read first
         missing: list[str] = []
+        saved = time.monotonic()
         while batch := list(islice(todo, size)):
             read = await asyncio.gather(*(self._read(scope, key) for _, (scope, key) in batch))
             if options.keys:  # explicit keys: all must exist, checked before writing any
@@ -90,7 +94,9 @@ class PullJob(Job):
                     self.counts["vanished"] += 1  # deleted between the listing and the read
                     continue
                 self._write(sidecar, relative, entry)
-            layout.save_sidecar(root, sidecar)
+            if time.monotonic() - saved >= SAVE_INTERVAL:  # not per batch: the file grows
+                layout.save_sidecar(root, sidecar)
+                saved = time.monotonic()
             self.done += len(batch)
             self.emit()
             self.checkpoint_reached()
