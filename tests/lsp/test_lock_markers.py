@@ -1,5 +1,6 @@
-"""``sessionLock`` markers on ``dataStore/listKeys`` items, against the real ``dsm serve`` on the
-demo universe (``dsm demo``: ProfileService saves with live and stale session locks)."""
+"""``sessionLock`` markers on ``dataStore/listKeys`` items, against the real ``dsm serve``: on the
+demo universe (``dsm demo``: ProfileService saves with live and stale session locks), and over
+Open Cloud (a real emulator), where only entries the server already holds are marked."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import pytest_lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from datastore_manager.demo import DemoSummary, create_demo
+from support.emulator import running_emulator
 
 from .conftest import DSM, start
+from .test_connection_settings import KEY, UNIVERSE, configure, server_env, serving
 from .test_requests import request
 
 
@@ -91,3 +94,39 @@ async def test_demo_keys_carry_live_and_stale_locks(
 
 def marked_uri(items: list[Any], key: str) -> str:
     return str(next(item["uri"] for item in items if item["key"] == key))
+
+
+async def test_open_cloud_marks_only_entries_the_server_holds(
+    tmp_path: Path, seeded_db: Path
+) -> None:
+    """Over Open Cloud (a real emulator) listing spends no reads on markers: a locked key is
+    marked once the server has read it, and the read budget shows no extra requests."""
+    data = tmp_path / "emulator"
+    data.mkdir()
+    shutil.copy(seeded_db, data / f"universe-{UNIVERSE}.db")
+    root = tmp_path / "workspace"
+    root.mkdir()
+    with running_emulator(data, api_keys=[f"{KEY}=*"]) as url:
+        configure(root, {"emu": {"target": f"opencloud:{UNIVERSE}", "baseUrl": url}})
+        async with serving(root, server_env(tmp_path), {"apiKeys": {"emu": KEY}}) as client:
+            params = {"connection": "emu", "store": "PlayerData", "limit": 100}
+            before = await request(client, "dataStore/listKeys", params)
+            assert len(before["items"]) == 59
+            assert not any("sessionLock" in item for item in before["items"])
+
+            locked = "datastore://emu/PlayerData/global/Player_2.json"
+            read = await request(client, "dataStore/read", {"uri": locked})
+            assert read["sessionLock"]["live"] is True
+            after = await request(client, "dataStore/listKeys", params)
+            marked = {i["key"]: i["sessionLock"] for i in after["items"] if "sessionLock" in i}
+            assert marked == {
+                "Player_2": {
+                    "state": "live",
+                    "library": "ProfileService",
+                    "holder": "ProfileService (place 1234, server job-abc)",
+                    "since": marked["Player_2"]["since"],
+                }
+            }
+            # the busiest request category this minute: a few lists and reads, not 59 reads
+            tested = await request(client, "dataStore/testConnection", {"connection": "emu"})
+            assert tested["budget"]["used"] < 10, tested["budget"]
