@@ -338,10 +338,25 @@ def test_pull_prefix_and_all(space: Space) -> None:
         "Players/global/p1.json",
         "Players/global/p2.json",
     ]
+    # A file named by hand (not percent-encoded) is a new entry; a second file for the same
+    # entry is refused; after apply, pulls keep using the hand-made name.
+    folder = space.changes / "Players" / "global"
+    (folder / "hand made é.json").write_text('{"coins": 3}', "utf-8")
+    (folder / "p%31.json").write_text('{"coins": 3}', "utf-8")  # "p1" again
+    plan = space.dsm("plan", str(space.changes))
+    assert plan.code == 2
+    found = {e["path"]: (e["status"], e["detail"]) for e in plan.json["entries"]}
+    assert found["Players/global/p%31.json"][0] == found["Players/global/p1.json"][0] == "invalid"
+    assert "holds the same entry (Players/global/p1)" in found["Players/global/p%31.json"][1]
+    (folder / "p%31.json").unlink()
+    applied = space.dsm("apply", str(space.changes), "--yes", "--reason", REASON)
+    assert applied.code == 0 and applied.json["backup"] is None  # a creation replaces nothing
+    assert applied.json["counts"] == {"new": 1, "unchanged": 2, "written": 1}
+    assert space.live("hand made é") == {"coins": 3}
+
     everything = space.dsm("pull", "Players", "--all", "--to", str(space.changes))
-    assert everything.code == 0 and len(list(layout.entry_files(space.changes))) == 2 + len(
-        ODD_KEYS
-    )
+    assert everything.code == 0, everything.err
+    assert len(list(layout.entry_files(space.changes))) == 3 + len(ODD_KEYS)
     both = space.dsm("pull", "Players", "p1", "--all", "--to", str(space.changes))
     assert both.code == 2 and "exactly one" in both.err
 

@@ -98,7 +98,7 @@ class ApplyJob(Job):
         with guard.job_scope(self.backend, JOB_KIND) as job_id:  # role + reason checked once
             details["job"] = job_id
             backup = self._backup(plan, todo, reason.strip())
-            details["backup"] = str(backup)
+            details["backup"] = None if backup is None else str(backup)
             self.total = len(todo)
             self.phase = "applying"
             self.emit(force=True)
@@ -128,8 +128,12 @@ class ApplyJob(Job):
 
     # ---- backup ------------------------------------------------------------------------
 
-    def _backup(self, plan: ChangesetPlan, todo: list[PlanItem], reason: str) -> Path:
-        """An archive of the live entries the writes replace (new files replace nothing)."""
+    def _backup(self, plan: ChangesetPlan, todo: list[PlanItem], reason: str) -> Path | None:
+        """An archive of the live entries the writes replace (new files replace nothing: when
+        every write is a creation there is no archive)."""
+        replaced = [item.current for item in todo if item.current is not None]
+        if not replaced:
+            return None
         path = self.options.backup_to or _default_backup_path(plan.root)
         manifest: dict[str, Any] = {
             "format": ARCHIVE_FORMAT,
@@ -145,7 +149,6 @@ class ApplyJob(Job):
             "encryption": None,
             "changeset": {"dir": str(plan.root), "reason": reason},
         }
-        replaced = [item.current for item in todo if item.current is not None]
         writer = ArchiveWriter.create(path, manifest)
         try:
             stores = sorted({entry.store for entry in replaced})

@@ -199,6 +199,7 @@ async def make_plan(
     items: list[PlanItem] = []
     for relative in sorted(files | set(sidecar.entries)):
         items.append(_local(root, relative, sidecar.entries.get(relative), relative in files))
+    _refuse_duplicates(items)
     slots = asyncio.Semaphore(WORKERS)
 
     async def settle(item: PlanItem) -> None:
@@ -252,6 +253,20 @@ def _local(root: Path, relative: str, pulled: Pulled | None, exists: bool) -> Pl
     except _Invalid as error:
         item.status, item.detail = Status.INVALID, error.message
     return item
+
+
+def _refuse_duplicates(items: list[PlanItem]) -> None:
+    """Two files naming one entry (``a b.json`` typed by hand beside ``a%20b.json``): both
+    are invalid, since neither can be said to be the one meant."""
+    seen: dict[tuple[str | None, str | None, str | None], PlanItem] = {}
+    for item in items:
+        if item.key is None or item.status is Status.INVALID:
+            continue
+        other = seen.setdefault((item.store, item.scope, item.key), item)
+        if other is not item:
+            for one, two in ((item, other), (other, item)):
+                one.status = Status.INVALID
+                one.detail = f"{two.path} holds the same entry ({item.label}); keep one of them"
 
 
 def _text(data: bytes) -> str:

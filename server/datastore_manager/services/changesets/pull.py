@@ -71,8 +71,11 @@ class PullJob(Job):
         sidecar = self._sidecar()
         self.phase = "listing"
         wanted = await self._keys()
-        relatives = {
-            layout.relative_path(options.store, scope, key): (scope, key) for scope, key in wanted
+        known = {(p.store, p.scope, p.key): path for path, p in sidecar.entries.items()}
+        relatives = {  # an entry keeps its file, even one named by hand (``a b.json``)
+            known.get((options.store, scope, key))
+            or layout.relative_path(options.store, scope, key): (scope, key)
+            for scope, key in wanted
         }
         layout.check_case_collisions([*sidecar.entries, *relatives])
         self._refuse_local_edits(sidecar, relatives)
