@@ -183,6 +183,10 @@ def test_round_trip_with_odd_names_backup_audit_and_idempotent_second_apply(spac
     assert start[-1]["reason"] == REASON and start[-1]["jobKind"] == "changeset-apply"
 
     # Second plan: everything unchanged; second apply writes nothing, backs up nothing.
+    reused = space.dsm(
+        "apply", str(space.changes), "--yes", "--reason", REASON, "--backup-to", str(archive)
+    )
+    assert reused.code == 2 and "never overwritten" in reused.err
     again = space.dsm("plan", str(space.changes))
     assert again.code == 0 and set(again.json["counts"]) == {"unchanged"}
     dump = space.dump()

@@ -75,6 +75,11 @@ class ApplyJob(Job):
                 "dsm apply records why the data changed: give --reason TEXT (at least "
                 f"{guard.MIN_REASON_LENGTH} characters). Nothing was applied."
             )
+        if options.backup_to is not None and options.backup_to.exists():
+            raise InvalidArgument(
+                f"--backup-to {options.backup_to} exists and backups are never overwritten; "
+                "choose a new file. Nothing was applied."
+            )
         self.phase = "planning"
         plan = await make_plan(
             self.backend,

@@ -252,6 +252,8 @@ def _local(root: Path, relative: str, pulled: Pulled | None, exists: bool) -> Pl
         item.status, item.detail = Status.INVALID, error.message
     except _Invalid as error:
         item.status, item.detail = Status.INVALID, error.message
+    except OSError as error:  # a folder where the file should be, no permission, …
+        item.status, item.detail = Status.INVALID, f"unreadable ({error.strerror or error})"
     return item
 
 
