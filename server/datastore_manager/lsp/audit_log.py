@@ -4,7 +4,9 @@ the check ``dsm audit verify`` runs)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -25,6 +27,7 @@ MAX_LIMIT: Final = 1000
 #: verify_log results by log, valid while the log and its head are unchanged (a view refresh
 #: must not re-hash a long log that nobody touched).
 _VERIFIED: dict[Path, tuple[tuple[int, ...], VerifyReport]] = {}
+_VERIFYING = threading.Lock()
 
 
 def _optional(params: dict[str, Any], name: str) -> str | None:
@@ -59,24 +62,28 @@ async def audit_log(server: DsmServer, params: dict[str, Any]) -> Any:
         if len(position) != 1 or not isinstance(position[0], int) or position[0] < 0:
             raise InvalidArgument("Invalid cursor: start again without a cursor.")
         before = position[0]
-    page = read_newest(log, where, before=before, limit=limit)
+    # off the event loop: a filter can scan a long log, and a changed log is re-verified whole
+    # (100,000 records, 46 MB: about 1 s for a key filter without matches, 3 s to verify)
+    page = await asyncio.to_thread(read_newest, log, where, before=before, limit=limit)
+    chain = await asyncio.to_thread(verified, log)
     return {
         "log": str(log),
         "records": [_record(record) for _, record in page.records],
         "nextCursor": None if page.before is None else encode_cursor(query, [page.before]),
-        "chain": _chain(verified(log)),
+        "chain": _chain(chain),
     }
 
 
 def verified(log: Path) -> VerifyReport:
     """``verify_log(log)``, recomputed only when the log or its head changed."""
-    signature = _signature(log) + _signature(head_path(log))
-    cached = _VERIFIED.get(log)
-    if cached is not None and cached[0] == signature:
-        return cached[1]
-    report = verify_log(log)
-    _VERIFIED[log] = (signature, report)
-    return report
+    with _VERIFYING:  # one verification at a time: concurrent refreshes share its result
+        signature = _signature(log) + _signature(head_path(log))
+        cached = _VERIFIED.get(log)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        report = verify_log(log)
+        _VERIFIED[log] = (signature, report)
+        return report
 
 
 def _signature(path: Path) -> tuple[int, ...]:
