@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from datastore_manager.backends.opencloud.settings import CACHE_KEY_NAME
 from datastore_manager.security import AesGcmBox
 from datastore_manager.security.rotation import key_fingerprint
 
-from .test_key_rotation import ARCHIVE_KEY, CACHE_KEY, dsm, env, fill_cache, keyring_key, seed
+from .test_key_rotation import ARCHIVE_KEY, CACHE_KEY, DSM, dsm, env, fill_cache, keyring_key, seed
 
 __all__ = ["env"]  # the fixture, shared with the rotation tests
 
@@ -75,3 +76,10 @@ def test_rotation_is_audited_with_counts_and_key_ids_only(
 
     verified = dsm(env, "audit", "verify")
     assert verified["ok"] is True and verified["logs"][0]["records"] >= 2
+
+    # The human listing names what it can: no "None/None/None" for a record without an entry.
+    human = subprocess.run(
+        [*DSM, "audit", "log"], env=env | {"COLUMNS": "250"}, capture_output=True, text=True
+    )
+    assert human.returncode == 0, human.stderr
+    assert "rotate-key" in human.stdout and "None" not in human.stdout

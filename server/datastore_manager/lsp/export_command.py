@@ -58,8 +58,8 @@ async def export(server: DsmServer, args: dict[str, Any], token: Any) -> Any:
         summary = await job.run()
     except JobCancelled:
         progress.end("Export cancelled; no file was written")
-        temporary = out.with_name(out.name + ".partial")
-        temporary.unlink(missing_ok=True)
+        job.partial.unlink(missing_ok=True)
+        job.state_file.unlink(missing_ok=True)  # nothing to resume from the editor
         return {"out": None, "format": fmt, "entries": job.done, "cancelled": True}
     except BaseException:
         progress.end("Export failed")

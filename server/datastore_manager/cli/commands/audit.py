@@ -65,10 +65,13 @@ def _row(record: dict[str, Any]) -> tuple[Any, ...]:
     who = record.get("osUser", "")
     if record.get("identity"):
         who = f"{who} ({record['identity']})"
-    entry = f"{record.get('store')}/{record.get('scope')}/{record.get('key')}"
+    # Job and key-rotation records name no entry (and maybe no store).
+    entry = "/".join(str(record[part]) for part in ("store", "scope", "key") if record.get(part))
     operation = str(record.get("operation", ""))
-    if record.get("outcome") != "ok":
-        operation += f" REFUSED ({record.get('refusal')})"
+    if record.get("outcome") == "failed":
+        operation += f" FAILED ({record.get('error', 'error')})"
+    elif record.get("outcome") != "ok":
+        operation += f" REFUSED ({record.get('refusal', 'refused')})"
     elif record.get("forced"):
         operation += " FORCED"
     after = record.get("versionAfter", record.get("valueAfter"))
