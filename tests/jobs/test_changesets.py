@@ -218,11 +218,20 @@ def test_plan_changes_nothing_and_deletes_need_allow_deletes(space: Space) -> No
     assert {e["key"]: e["status"] for e in plan.json["entries"]}["p2"] == "delete"
     assert space.dump() == dump  # no write, no new version, not even of metadata
 
+    space.configure({"backups": {"folder": "kept"}})  # relative to the workspace config
     applied = space.dsm("apply", str(space.changes), "--yes", "--reason", REASON)
     assert applied.code == 0 and applied.json["counts"]["written"] == 2  # p1 and fresh, not p2
     assert space.live("p2") == {"coins": 1, "bag": [1]}
     applied = space.dsm("apply", str(space.changes), "--yes", "--reason", REASON, "--allow-deletes")
     assert applied.code == 0 and applied.json["counts"]["written"] == 1
+    backups = sorted((space.root / "kept").glob("apply-*.dsm"))
+    assert len(backups) == 2 and backups[-1] == Path(applied.json["backup"])  # one per apply
+    reader = ArchiveReader(backups[-1])  # the delete's backup: p2 as it was
+    try:
+        assert [(e.key, e.value) for e in reader.entries()] == [("p2", {"coins": 1, "bag": [1]})]
+        assert reader.manifest["changeset"]["reason"] == REASON
+    finally:
+        reader.close()
     with pytest.raises(EntryNotFound):
         space.live("p2")
     assert space.dsm("plan", str(space.changes)).json["counts"] == {"unchanged": 2}
