@@ -16,6 +16,12 @@ export function remoteUri(entry: vscode.Uri): vscode.Uri {
   return entry.with({ scheme: CONFLICT_SCHEME });
 }
 
+/** Opens (or brings to the front) the conflict's diff: remote value left, the user's edit right. */
+async function showDiff(entry: vscode.Uri): Promise<void> {
+  const name = entry.path.split('/').pop() ?? entry.toString();
+  await vscode.commands.executeCommand('vscode.diff', remoteUri(entry), entry, `${name} (remote ↔ yours)`, { preview: false });
+}
+
 export class ConflictUi implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
@@ -41,7 +47,7 @@ export class ConflictUi implements vscode.TextDocumentContentProvider, vscode.Di
     this.changed.fire(left);
     await this.updateContext();
     const name = entry.path.split('/').pop() ?? key;
-    await vscode.commands.executeCommand('vscode.diff', left, entry, `${name} (remote ↔ yours)`, { preview: false });
+    await showDiff(entry);
     const pick = await vscode.window.showWarningMessage(
       `${name} was changed by someone else since you opened it. Your edit is not saved yet.`,
       LABELS.overwrite, LABELS.takeTheirs, LABELS.merge);
@@ -64,7 +70,9 @@ export class ConflictUi implements vscode.TextDocumentContentProvider, vscode.Di
       await vscode.window.showTextDocument(doc, { preview: false });
       await vscode.commands.executeCommand('workbench.action.files.revert', uri);
     } else {
-      await vscode.window.showTextDocument(doc, { preview: false });
+      // Merging happens in the conflict's diff (remote left, yours right): bring it to the front,
+      // not the plain editor, which shows only "yours".
+      await showDiff(uri);
       void vscode.window.showInformationMessage('Edit the right side of the diff, then save: it is checked against the remote version you are looking at.');
     }
     if (plan.step !== 'edit') await this.closeDiff(uri); // merging happens in that diff
