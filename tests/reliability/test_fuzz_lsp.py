@@ -447,6 +447,9 @@ METHODS = [
     "dataStore/orderedGet",
     "dataStore/orderedSet",
     "dataStore/orderedIncrement",
+    "dataStore/readDirectory",
+    "dataStore/stat",
+    "dataStore/auditLog",
 ]
 COMMANDS = [
     "dataStore.snapshot",
@@ -485,6 +488,8 @@ PARAM_NAMES = [
     "sampleSize",
     "maxFailures",
     "allScopes",
+    "key",
+    "since",
 ]
 hostile_values = st.one_of(
     json_values,
