@@ -137,6 +137,14 @@ async def test_emulator_url_connection_reads_through_the_emulator(
             assert not (tmp_path / "cache" / str(UNIVERSE + 1)).exists()
             assert (data / f"universe-{UNIVERSE + 1}.db").exists()  # it did reach the emulator
 
+            # a changed API key (e.g. the connection re-added) opens a new backend
+            change_settings(client, {"apiKeys": {"emu": "wrong-key"}})
+            tested = await request(client, "dataStore/testConnection", {"connection": "emu"})
+            assert tested["ok"] is False
+            change_settings(client, {"apiKeys": {"emu": KEY}})
+            tested = await request(client, "dataStore/testConnection", {"connection": "emu"})
+            assert tested["ok"] is True
+
             logged = " ".join(m.message for m in client.log_messages)
             assert KEY not in logged
     assert KEY not in (root / ".datastore-manager.json").read_text()

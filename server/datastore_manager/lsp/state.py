@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -47,10 +48,12 @@ class ServerState:
         self.safety_config = roles.WorkspaceConfig()
         self.safety_error: str | None = None  # the config could not be read: writes fail closed
         self.sessions: dict[str, guard.GuardSession] = {}
+        self._closing: set[asyncio.Task[None]] = set()  # backends of changed connections
 
     # ---- settings ------------------------------------------------------------------
 
     def reload_settings(self) -> None:
+        before = self.settings
         workspace: dict[str, Any] = {}
         self.config_error = None
         if self.root is not None:
@@ -64,6 +67,7 @@ class ServerState:
             self.config_error = "; ".join(filter(None, (self.config_error, error.message)))
             keys_only = {"apiKeys": self.client_settings.get("apiKeys")}
             self.settings = merge_settings(self.root, workspace, keys_only)
+        self._forget_changed_backends(before)
         self._reload_safety()
         config_file = SchemaAssociation((CONFIG_FILE_NAME,), url=CONFIG_SCHEMA_PATH.as_uri())
         self.schemas.set_associations([*self.settings.schemas, config_file])
@@ -206,6 +210,25 @@ class ServerState:
         self.backends[connection] = backend
         return backend
 
+    def _forget_changed_backends(self, before: Settings) -> None:
+        """A connection whose definition (target, baseUrl, ...) or API key changed opens a new
+        backend on its next use, e.g. after re-adding an emulator connection with another URL."""
+        for name in list(self.backends):
+            same = before.connections.get(name) == self.settings.connections.get(name)
+            if same and before.api_keys.get(name) == self.settings.api_keys.get(name):
+                continue
+            backend = self.backends.pop(name)
+            prefix = f"datastore://{name}/"
+            for uri in [u for u in self.entries if u.startswith(prefix)]:
+                del self.entries[uri]
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop: nothing can be using it
+                continue
+            task = loop.create_task(backend.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
     def _backend_options(self, connection: str) -> dict[str, Any]:
         """Open Cloud options of a connection: its API key, base URL and the cache size."""
         config = self.settings.connections[connection]
@@ -223,6 +246,8 @@ class ServerState:
     async def close(self) -> None:
         for backend in self.backends.values():
             await backend.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
         self.backends.clear()
         self.sessions.clear()
 
