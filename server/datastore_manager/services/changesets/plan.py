@@ -20,6 +20,7 @@ Conflicts and invalid files block ``apply``. Values that Luau would change on th
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -410,8 +411,6 @@ def _lines(value: JsonValue) -> list[str]:
 
 
 def _unified(before: list[str], after: list[str], label: str) -> list[str]:
-    import difflib
-
     return list(
         difflib.unified_diff(before, after, f"target/{label}", "changeset/(deleted)", lineterm="")
     )
