@@ -105,6 +105,7 @@ async def test_emulator_url_connection_reads_through_the_emulator(
             assert [(c["name"], c["kind"], c["hasApiKey"]) for c in listed["connections"]] == [
                 ("emu", "opencloud", True)
             ]
+            assert listed["connections"][0]["baseUrl"] == url  # normalised: no trailing slash
             stores = await request(client, "dataStore/listStores", {"connection": "emu"})
             assert [s["name"] for s in stores["items"]] == ["PlayerData"]
             read = await request(

@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   kind: 'local' | 'opencloud' | 'snapshot';
   readOnly: boolean;
   hasApiKey: boolean;
+  /** Set for a connection to an Open Cloud emulator. */
+  baseUrl?: string;
   description?: string;
   uri: string;
   source?: 'workspace' | 'client';

@@ -87,6 +87,7 @@ async def list_connections(server: DsmServer, params: dict[str, Any]) -> Any:
                 "uri": str(FolderUri(c.name)),
                 "source": c.source,
             }
+            | ({"baseUrl": c.base_url} if c.base_url else {})
             | _safety(server, c.name)
             for c in sorted(state.settings.connections.values(), key=lambda c: c.name)
         ],

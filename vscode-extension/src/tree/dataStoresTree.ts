@@ -4,7 +4,7 @@ import type { ConnectionInfo, DirectoryEntry, KeyInfo, OrderedItem, Page, ScopeI
 import type { Server } from '../server/client';
 import { errorMessage } from '../fs/errors';
 import { lockMarker } from './lockMarker';
-import { contextValue, type Node, nodeUri, showsOrderedScopes } from './nodes';
+import { connectionDescription, contextValue, type Node, nodeUri, showsOrderedScopes } from './nodes';
 import { PagedList } from './paging';
 
 export class DataStoresTree implements vscode.TreeDataProvider<Node> {
@@ -86,8 +86,10 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
     try {
       if (!node) {
         if (!this.connections) {
-          const r = await this.server.request<{ connections: ConnectionInfo[] }>('dataStore/listConnections', {});
+          const r = await this.server.request<{ connections: ConnectionInfo[]; configError?: string | null }>('dataStore/listConnections', {});
           this.connections = r.connections.map((info) => ({ kind: 'connection', info }));
+          // A broken .datastore-manager.json or setting must be visible, not a silently short list.
+          if (r.configError) this.connections.unshift({ kind: 'message', text: `Configuration problem: ${r.configError}`, error: true });
         }
         return this.connections;
       }
@@ -131,9 +133,9 @@ export class DataStoresTree implements vscode.TreeDataProvider<Node> {
     switch (node.kind) {
       case 'connection':
         item = new vscode.TreeItem(node.info.name, C.Collapsed);
-        item.description = node.info.target + (node.info.readOnly ? ' (read-only)' : '');
+        item.description = connectionDescription(node.info);
         item.iconPath = new vscode.ThemeIcon(node.info.kind === 'opencloud' ? 'cloud' : 'database');
-        item.tooltip = node.info.description ?? node.info.target;
+        item.tooltip = node.info.description ?? connectionDescription(node.info);
         break;
       case 'orderedGroup':
         item = new vscode.TreeItem('Ordered data stores', C.Collapsed);

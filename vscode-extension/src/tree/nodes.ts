@@ -37,3 +37,9 @@ export function nodeUri(node: Node): string | undefined {
 export function showsOrderedScopes(scopes: readonly ScopeInfo[], hasMore: boolean): boolean {
   return hasMore || scopes.length !== 1 || scopes[0]?.scope !== 'global';
 }
+
+/** A connection's description in the tree: its target, where an emulator serves it, read-only. */
+export function connectionDescription(info: Pick<ConnectionInfo, 'target' | 'baseUrl' | 'readOnly'>): string {
+  const where = info.baseUrl ? ` @ ${info.baseUrl}` : '';
+  return `${info.target}${where}${info.readOnly ? ' (read-only)' : ''}`;
+}

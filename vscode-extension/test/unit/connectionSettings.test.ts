@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseBaseUrl, validateBaseUrl, validateUniverseId } from '../../src/connections/validate';
 import { serverSettings, type ReadSetting } from '../../src/server/settings';
-import { contextValue, showsOrderedScopes } from '../../src/tree/nodes';
+import { connectionDescription, contextValue, showsOrderedScopes } from '../../src/tree/nodes';
 
 const reader = (values: Record<string, unknown>): ReadSetting => <T>(key: string) => values[key] as T | undefined;
 
@@ -62,5 +62,14 @@ describe('ordered store scopes in the tree', () => {
     const store = { name: 'Board', kind: 'ordered' as const, uri: 'datastore://c/%3Aordered/Board' };
     expect(contextValue({ kind: 'scope', connection: 'c', store, scope: scope('season-1'), prefix: '' })).toBe('orderedScope');
     expect(contextValue({ kind: 'scope', connection: 'c', store: { ...store, kind: 'standard' }, scope: scope('global'), prefix: '' })).toBe('scope');
+  });
+});
+
+describe('connection description in the tree', () => {
+  it('says where an emulator connection points and marks read-only ones', () => {
+    expect(connectionDescription({ target: 'opencloud:42', baseUrl: 'http://127.0.0.1:8787', readOnly: false }))
+      .toBe('opencloud:42 @ http://127.0.0.1:8787');
+    expect(connectionDescription({ target: 'opencloud:42', readOnly: true })).toBe('opencloud:42 (read-only)');
+    expect(connectionDescription({ target: 'local:.dsm/demo.db', readOnly: false })).toBe('local:.dsm/demo.db');
   });
 });
