@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launch, openWorkbench, sleep } from '../../../shared/recipes/real-vscode/vscode-driver.mjs';
 
-const { E2E_URL: url, E2E_WS: ws, E2E_STATE: state, E2E_ART: art, E2E_PY: py, E2E_DEMO: demoJson, E2E_EMU_PID: emuPid } = process.env;
+const { E2E_URL: url, E2E_WS: ws, E2E_STATE: state, E2E_ART: art, E2E_PY: py, E2E_DEMO: demoJson, E2E_EMU_PID: emuPid, E2E_EMU_URL: emuUrl } = process.env;
 const demo = JSON.parse(fs.readFileSync(demoJson, 'utf8'));
 // A broken save that no live session lock protects: writes to it are allowed.
 const KEY = Object.entries(demo.invalidKeys).find(([, why]) => why === 'negative-coins')[0];
@@ -301,9 +301,12 @@ test('status bar: active connection and request budget; rate-limited warning whe
     const keys = tree(page).getByRole('treeitem', { name: /^Player_/ });
     let sb;
     for (let i = 1; i <= 5; i++) {
+      const before = (await statusBar(page)).text;
       await keys.nth(i).click(); // each opened entry is one more read; the 4th waits for budget
-      sb = await waitUntil(async () => { const v = await statusBar(page); return v.warning && v; }, { ms: 8000, every: 200 })
+      // the count goes up (or the warning shows); a notification may trail the read by ~0.5 s
+      sb = await waitUntil(async () => { const v = await statusBar(page); return (v.warning || v.text !== before) && v; }, { ms: 15_000, every: 200 })
         .catch(async () => statusBar(page));
+      if (!sb.warning) sb = await waitUntil(async () => { const v = await statusBar(page); return v.warning && v; }, { ms: 1500, every: 200 }).catch(() => sb);
       if (sb.warning) break;
       log(`status bar after opening entry ${i + 1}: "${sb.text}"`);
     }
@@ -364,6 +367,9 @@ test('the emulator stops: a request on "reader" starts failing (checked in the s
     assert.ok(emuPid, 'run.sh passes E2E_EMU_PID');
     process.kill(Number(emuPid), 'SIGTERM'); // the emulator run.sh started for this test
     emulatorStoppedAt = Date.now();
+    // gone for real (a graceful shutdown still answers on open connections for a moment)
+    await waitUntil(() => fetch(`${emuUrl}/`, { signal: AbortSignal.timeout(2000) }).then(() => false, () => true),
+      { ms: 30_000, every: 200, what: 'the emulator to refuse connections' });
     // listing reader's stores now fails after the client's bounded retries (~45 s): the demo
     // scenario runs meanwhile, and a later step checks the status bar's offline warning
     await row(tree(page), 'reader').click();
@@ -374,6 +380,8 @@ test('the emulator stops: a request on "reader" starts failing (checked in the s
 test('DataStores view → open a PlayerData entry → schema diagnostic → fix, save → dsm get', async () => {
   broken = undefined; // the demo story starts here
   for (let i = 0; i < 3; i++) await ui.page.keyboard.press('Escape');
+  // only demo's rows below: "Ordered data stores", "PlayerData"… must not match another connection's
+  for (const other of ['canary', 'emu', 'reader']) await collapse(ui.page, other).catch((e) => log(`collapse ${other}: ${e.message}`));
   await step('open-datastores-view', async (page) => {
     if (!(await row(tree(page), 'demo').isVisible())) {
       await page.locator('.activitybar').getByRole('tab', { name: /DataStores/ }).first().click();
@@ -600,14 +608,10 @@ test('"Open Demo Store" (the walkthrough step) creates and connects the demo uni
   await step('open-demo-store', async (page) => {
     await runCommand(page, 'DataStore: Open Demo Store');
     const db = path.join(ws, '.datastore-demo', 'demo.db');
-    const end = Date.now() + 120_000;
-    let config;
-    for (;;) {
-      config = JSON.parse(fs.readFileSync(path.join(ws, '.datastore-manager.json'), 'utf8'));
-      if (fs.existsSync(db) && config.connections.demo.target === 'local:.datastore-demo/demo.db') break;
-      if (Date.now() > end) throw new Error('the demo store was not created and connected');
-      await sleep(500);
-    }
+    const config = await waitUntil(() => {
+      const c = JSON.parse(fs.readFileSync(path.join(ws, '.datastore-manager.json'), 'utf8'));
+      return fs.existsSync(db) && c.connections.demo.target === 'local:.datastore-demo/demo.db' && c;
+    }, { ms: 120_000, every: 500, what: 'the demo store to be created and connected' });
     assert.ok(config.schemas.some((s) => s.url === './.datastore-demo/player-data.schema.json'));
     assert.ok(fs.existsSync(path.join(ws, '.datastore-demo', 'player-data.schema.json')));
     assert.ok(!config.connections.canary?.apiKey, 'no secret in the shared config');

@@ -79,7 +79,7 @@ URL="$("$RECIPE/start.sh" --folder "$WS" --state-dir "$STATE" --install-extensio
 echo "e2e: code-server ready after $(( $(ms) - t0 )) ms at $URL" >&2
 
 rc=0
-E2E_URL="$URL" E2E_WS="$WS" E2E_STATE="$STATE" E2E_ART="$ART" E2E_PY="$PY" E2E_DEMO="$WORK/demo.json" E2E_EMU_PID="$EMU_PID" \
+E2E_URL="$URL" E2E_WS="$WS" E2E_STATE="$STATE" E2E_ART="$ART" E2E_PY="$PY" E2E_DEMO="$WORK/demo.json" E2E_EMU_PID="$EMU_PID" E2E_EMU_URL="$EMU_URL" \
   "$REAL_VSCODE_NODE" --test --test-concurrency=1 "${E2E_TEST_FILE:-$HERE/extension.e2e.test.mjs}" || rc=$?
 echo "e2e: finished rc=$rc in $(( $(ms) - t0 )) ms" >&2
 exit "$rc"
