@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 import pytest
 
 from datastore_manager.backends.opencloud import OpenCloudCache
+from datastore_manager.backends.opencloud.overlap import EntryActivity
 from datastore_manager.model import EntryNotFound, PermissionDenied
 
 from .conftest import API_KEY, CACHE_KEY, READ_ONLY_KEY, StartEmulator, open_client
@@ -48,6 +50,38 @@ async def test_a_cached_version_is_served_without_asking_roblox(
 
     assert again.value == latest.value == [1, 2, 3]
     assert backend.client.stats.requests == before
+
+
+async def test_overlapping_writes_never_leave_the_cached_latest_behind(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    """Responses of concurrent writes arrive in any order; the cached "latest" must not follow
+    them backwards (CI once read 23 after 25 concurrent increments)."""
+    async with open_client(emulator_url, tmp_path / "cache") as backend:
+        for round_ in range(1, 7):
+            await asyncio.gather(*(backend.increment_entry("S", "n", 1) for _ in range(25)))
+            assert (await backend.get_entry("S", "n")).value == 25 * round_
+        # a read overlapping a write does not set the pointer either
+        await backend.set_entry("S", "r", 0)
+        await asyncio.gather(backend.get_entry("S", "r"), backend.set_entry("S", "r", 1))
+        assert (await backend.get_entry("S", "r")).value == 1
+
+
+def test_entry_activity_marks_what_overlapped_a_write() -> None:
+    activity = EntryActivity()
+    entry = ("S", "global", "k")
+    with activity.track(entry, write=False) as read, activity.track(entry, write=True) as write:
+        with activity.track(entry, write=False) as late_read:
+            pass
+        with activity.track(("S", "global", "other"), write=False) as elsewhere:
+            pass
+    with activity.track(entry, write=True) as alone:
+        pass
+    assert (read.overlapped, write.overlapped, late_read.overlapped) == (True, False, True)
+    assert (elsewhere.overlapped, alone.overlapped) == (False, False)
+    with activity.track(entry, write=True) as first, activity.track(entry, write=True) as second:
+        pass
+    assert first.overlapped and second.overlapped
 
 
 async def test_our_writes_invalidate_listings(emulator_url: str, tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from . import paths, wire
 from .cache import OpenCloudCache
 from .client import Call, OpenCloudClient
 from .errors import Subject, error_from_response, parse_error_body
+from .overlap import EntryActivity
 from .retries import OutcomeUnknown, run_reconciled
 
 #: Reconciliation reads at most this many versions after the baseline; more: outcome unknown.
@@ -56,6 +57,7 @@ class OpenCloudBackend(DataStoreBackend):
         self.client = client
         self.cache = cache
         self.universe_id = client.universe_id
+        self._activity = EntryActivity()  # keeps the cache's latest pointer from going back
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -245,7 +247,8 @@ class OpenCloudBackend(DataStoreBackend):
             ok=frozenset({200, 204}),
             throughput_key=self._throughput_key(store, scope, key),
         )
-        response = (await self.client.send(call)).response
+        with self._activity.track((store, scope, key), write=False) as activity:
+            response = (await self.client.send(call)).response
         if response.status_code == 204:
             if self.cache is not None:
                 self.cache.forget_latest(store, scope, key)
@@ -253,7 +256,7 @@ class OpenCloudBackend(DataStoreBackend):
                 f"{call.subject.describe()} is deleted (its latest version is a tombstone)."
             )
         entry = wire.entry_from_v1(store, scope, key, response)
-        self._remember(entry, latest=True)
+        self._remember(entry, latest=not activity.overlapped)
         return entry
 
     async def _get_version(
@@ -389,11 +392,12 @@ class OpenCloudBackend(DataStoreBackend):
             assert baseline is not None  # conditional sets are resent, never reconciled
             return await self._find_written(store, scope, key, ours, baseline)
 
-        version = await run_reconciled(send, reconcile, deadline, self.client.sleep)
+        with self._activity.track((store, scope, key), write=True) as activity:
+            version = await run_reconciled(send, reconcile, deadline, self.client.sleep)
         self._written(store, scope, key)
         self._remember(
             _entry_from_write(store, scope, key, json.loads(encoded.text), ours, version),
-            latest=True,
+            latest=not activity.overlapped,
         )
         return version
 
@@ -630,7 +634,8 @@ class OpenCloudBackend(DataStoreBackend):
                 return True  # the tombstone is there: our delete was applied
             return None
 
-        await run_reconciled(send, reconcile, deadline, self.client.sleep)
+        with self._activity.track((store, scope, key), write=True):
+            await run_reconciled(send, reconcile, deadline, self.client.sleep)
         self._written(store, scope, key)
         page = await self.list_versions(store, key, scope=scope, descending=True, limit=1)
         if not page.items:
@@ -672,9 +677,10 @@ class OpenCloudBackend(DataStoreBackend):
         async def reconcile() -> Entry | None:
             return await self._find_increment(store, scope, key, by, attrs, uids, baseline)
 
-        entry = await run_reconciled(send, reconcile, deadline, self.client.sleep)
+        with self._activity.track((store, scope, key), write=True) as activity:
+            entry = await run_reconciled(send, reconcile, deadline, self.client.sleep)
         self._written(store, scope, key)
-        self._remember(entry, latest=True)
+        self._remember(entry, latest=not activity.overlapped)
         return entry
 
     async def _find_increment(
