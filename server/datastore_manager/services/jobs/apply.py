@@ -10,7 +10,10 @@ Outcomes, per entry:
 * ``conflicting``: the target differs AND was written after the capture time, so writing would
   discard a newer change; ``--on-conflict`` decides (skip, overwrite, fail).
 
-A write that loses a race (the game wrote meanwhile) is re-read and classified again.
+A write that loses a race (the game wrote meanwhile) is re-read and classified again. A write
+whose outcome is unknown (Open Cloud: applied, then the response was lost, and the retry found
+the entry already holding it) is settled by reading: if the target now holds exactly the
+incoming entry the write took effect and is never sent again; otherwise the error stands.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ...model import (
     InvalidArgument,
     JsonValue,
     PreconditionFailed,
+    Unavailable,
 )
 from ...model.values import EncodedValue
 from .. import entries
@@ -160,6 +164,10 @@ async def apply(backend: DataStoreBackend, incoming: Incoming, on_conflict: OnCo
             continue
         except SessionLocked as locked:  # a game server owns this profile: leave it, go on
             return Applied(plan, written=False, refused=locked.message)
+        except Unavailable:  # outcome unknown: resending could write a second version
+            if (await classify(backend, incoming)).outcome is Outcome.UNCHANGED:
+                return Applied(plan, written=True)  # it took effect
+            raise
         return Applied(plan, written=True)
     assert last_error is not None
     raise last_error

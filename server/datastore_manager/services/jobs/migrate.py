@@ -7,7 +7,9 @@ every entry of a store.
   written.
 * Writes are conditional on the version the migration read and keep the entry's metadata. A
   concurrent game write wins: the entry is read again and migrated again (up to
-  ``RACE_ATTEMPTS`` times).
+  ``RACE_ATTEMPTS`` times). A write of unknown outcome (Open Cloud: applied, then the response
+  was lost) is settled by reading: an entry that holds the migrated value is done, never
+  migrated again.
 * Resumable without applying a migration twice, even a non-idempotent one: per page, the md5
   of every value about to be written is journaled in the checkpoint BEFORE the writes; on
   resume an entry that already holds its journaled value counts as ``alreadyMigrated``.
@@ -25,7 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from ...backends import DataStoreBackend
-from ...model import EntryNotFound, InvalidArgument, JsonValue, PreconditionFailed, limits
+from ...model import (
+    EntryNotFound,
+    InvalidArgument,
+    JsonValue,
+    PreconditionFailed,
+    Unavailable,
+    limits,
+)
 from ...model.values import EncodedValue, Entry
 from .. import entries, guard
 from ..guard import SessionLocked
@@ -222,6 +231,11 @@ class MigrateJob(Job):
                     self.counts["refusedLiveLocks"] += 1
                     self._invalid.append({"entry": result.label, "problems": [locked.message]})
                     return
+                except Unavailable:  # outcome unknown: migrating again would apply it twice
+                    if await self._holds(entry, new):
+                        self.counts["written"] += 1
+                        return
+                    raise
                 except PreconditionFailed:  # the game wrote meanwhile: its write wins
                     self.counts["raceRetries"] += 1
                     try:
@@ -236,3 +250,11 @@ class MigrateJob(Job):
                         return
                     new = again
             self.counts["gaveUpAfterRaces"] += 1
+
+    async def _holds(self, entry: Entry, new: JsonValue) -> bool:
+        """Does the entry now hold ``new`` (a write of unknown outcome took effect)?"""
+        try:
+            now = await self.backend.get_entry(self.options.store, entry.key, scope=entry.scope)
+        except EntryNotFound:
+            return False
+        return EncodedValue.from_value(now.value).md5 == EncodedValue.from_value(new).md5

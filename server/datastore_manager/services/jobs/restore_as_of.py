@@ -11,7 +11,9 @@ Roblox keeps every version of a standard entry, so no backup is needed: the job
 3. **applies**: each planned key is written back with the value AND metadata it had at TIME,
    conditional on the version the plan saw (a game write made since then wins, and the key is
    reported as conflicting, never overwritten). Writes go through ``services.entries`` (roles,
-   session-lock guard, audit). History is never deleted: a restore adds a version.
+   session-lock guard, audit). History is never deleted: a restore adds a version. A write of
+   unknown outcome (Open Cloud: applied, then the response was lost) is settled by reading it
+   back: a key that holds its as-of value is done and never written again.
 
 Keys created after TIME (or deleted at TIME) are left alone unless ``delete_created``, which
 deletes them with a tombstone (history kept): new players' saves are not lost by default.
@@ -36,6 +38,7 @@ from ...model import (
     EntryDeleted,
     EntryNotFound,
     PreconditionFailed,
+    Unavailable,
     format_time,
     limits,
 )
@@ -260,6 +263,11 @@ class RestoreAsOfJob(Job):
             except SessionLocked as locked:  # a live game server owns it: leave it
                 self.counts["refusedLiveLocks"] += 1
                 self._refusals.append({"entry": item.label, "reason": locked.message})
+            except Unavailable:  # outcome unknown: did it take effect?
+                now = await _entry_at(self.backend, item.store, item.scope, item.key, None)
+                if not _same(old, now):
+                    raise
+                self.counts["deleted" if old is None else "written"] += 1
 
 
 async def _entry_at(
