@@ -591,7 +591,7 @@ test('status bar: "offline" warning once the emulator is gone', async () => {
   await step('status-bar-offline', async (page) => {
     assert.ok(emulatorStoppedAt, 'the emulator was stopped earlier');
     await row(tree(page), 'reader').click(); // the active connection again (collapses the row)
-    const left = Math.max(15_000, emulatorStoppedAt + 100_000 - Date.now());
+    const left = Math.max(15_000, emulatorStoppedAt + 130_000 - Date.now());
     const sb = await waitUntil(async () => {
       const v = await statusBar(page);
       return v.warning && /^reader\b.* · offline$/.test(v.text) && v;
