@@ -208,6 +208,31 @@ async def test_bad_settings_are_reported_and_change_nothing(
         assert [c["name"] for c in listed["connections"]] == ["local"]
 
 
+async def test_a_key_that_cannot_list_versions_can_still_open_entries(
+    tmp_path: Path, seeded_db: Path
+) -> None:
+    """stat falls back to reading the entry when the key lacks versions:list (the editor
+    otherwise fails to open every entry with "The editor could not be opened")."""
+    data = tmp_path / "emulator"
+    data.mkdir()
+    shutil.copy(seeded_db, data / f"universe-{UNIVERSE}.db")
+    root = tmp_path / "workspace"
+    root.mkdir()
+    reader = f"{KEY}=universe-datastores.objects:read,universe-datastores.objects:list"
+    with running_emulator(data, api_keys=[reader]) as url:
+        configure(root, {"emu": {"target": f"opencloud:{UNIVERSE}", "baseUrl": url}})
+        async with serving(root, server_env(tmp_path), {"apiKeys": {"emu": KEY}}) as client:
+            uri = "datastore://emu/PlayerData/global/Player_1.json"
+            stat = await request(client, "dataStore/stat", {"uri": uri})
+            read = await request(client, "dataStore/read", {"uri": uri})
+            assert stat["type"] == "file" and stat["version"] == read["version"]
+            assert stat["size"] == len(
+                json.dumps(json.loads(read["content"]), separators=(",", ":"))
+            )
+            _code, refused = await failure(client, "dataStore/listVersions", {"uri": uri})
+            assert "universe-datastores.versions:list" in json.dumps(refused)
+
+
 # ---- the idle write timeout of protected connections ----------------------------------------
 
 

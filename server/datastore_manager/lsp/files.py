@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends import DataStoreBackend
 from ..backends.cursors import decode_cursor, encode_cursor, fingerprint
-from ..model import EntryDeleted, EntryNotFound, InvalidArgument, NotSupported, StoreKind
+from ..model import (
+    Entry,
+    EntryDeleted,
+    EntryNotFound,
+    InvalidArgument,
+    NotSupported,
+    PermissionDenied,
+    StoreKind,
+)
 from ..model.limits import DEFAULT_SCOPE
 from ..model.times import format_time
 from ..model.uris import ENTRY_SUFFIX, EntryUri, FolderUri, entry_uri, escape_name, parse_uri
@@ -23,8 +31,9 @@ MAX_PAGE = 1000
 @request("dataStore/stat")
 async def stat(server: DsmServer, params: dict[str, Any]) -> Any:
     """Entries: version, size (bytes of the stored JSON) and times from the version listing
-    (no value is read); folders: ``type: "directory"``. A deleted or unknown entry is
-    NotFound (``EntryNotFound`` / ``EntryDeleted``)."""
+    (no value is read — unless the API key may not list versions); folders: ``type:
+    "directory"``. A deleted or unknown entry is NotFound (``EntryNotFound`` /
+    ``EntryDeleted``)."""
     uri = parse_uri(_str(params, "uri"))
     if isinstance(uri, FolderUri):
         server.state.backend(uri.connection)  # an unknown connection is NotFound
@@ -40,15 +49,14 @@ async def stat(server: DsmServer, params: dict[str, Any]) -> Any:
         entry = cached or await entries.read_entry(
             backend, uri.store, uri.key, scope=uri.scope, version=uri.version
         )
-        return _file(
-            uri,
-            entry.version,
-            entry.size,
-            format_time(entry.created_time),
-            format_time(entry.version_created_time),
-            read_only,
-        )
-    latest = await entries.latest_version(backend, uri.store, uri.key, scope=uri.scope)
+        return _entry_file(uri, entry, read_only)
+    try:
+        latest = await entries.latest_version(backend, uri.store, uri.key, scope=uri.scope)
+    except PermissionDenied:
+        # An API key may read entries without listing versions: stat from the entry itself
+        # (the editor reads it next anyway, from the cache).
+        entry = await entries.read_entry(backend, uri.store, uri.key, scope=uri.scope)
+        return _entry_file(uri, entry, read_only)
     if latest is None:
         raise EntryNotFound(f"{uri.store}/{uri.key} does not exist (scope {uri.scope}).")
     if latest.deleted:
@@ -59,6 +67,17 @@ async def stat(server: DsmServer, params: dict[str, Any]) -> Any:
         latest.content_length,
         format_time(latest.object_created_time),
         format_time(latest.created_time),
+        read_only,
+    )
+
+
+def _entry_file(uri: EntryUri, entry: Entry, read_only: bool) -> dict[str, Any]:
+    return _file(
+        uri,
+        entry.version,
+        entry.size,
+        format_time(entry.created_time),
+        format_time(entry.version_created_time),
         read_only,
     )
 
