@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from datastore_manager.backends.opencloud.budget import (
+    THROTTLED_FOR,
     Priority,
     RequestBudget,
     bulk_priority,
@@ -141,6 +142,23 @@ async def test_a_429_without_retry_after_does_not_stall_other_requests() -> None
 
     assert waited < 0.2
     assert budget.status().categories[READ].used == 2
+
+
+async def test_status_says_throttled_for_a_while_after_a_429() -> None:
+    """The status bar warns while a request waits out a 429 (it is not queued in the budget)."""
+    now = [1000.0]
+    budget = RequestBudget(requests_per_minute={READ: 6000}, clock=lambda: now[0])
+    assert budget.status().throttled is False
+    async with budget.admit(READ) as admission:
+        admission.observe(429, {})
+    assert budget.status().throttled is True
+    now[0] += THROTTLED_FOR + 0.1
+    assert budget.status().throttled is False
+    async with budget.admit(READ) as admission:
+        admission.observe(429, {"retry-after": str(THROTTLED_FOR * 3)})
+    now[0] += THROTTLED_FOR * 2  # no new 429, but the category still waits out Retry-After
+    assert budget.status().throttled is True
+    assert budget.status().to_dict()["throttled"] is True
 
 
 async def test_429s_seen_by_bulk_work_shrink_the_bulk_share() -> None:

@@ -2,8 +2,9 @@
 
 Sent when a connection's status changes, at most once per ``INTERVAL`` (0.5 s) per
 connection: a ticker samples every open backend's request budget (Open Cloud) while the
-server runs; requests mark a connection ``rateLimited`` (a RateLimited error, or requests
-queued behind the budget) or ``offline`` (an Unavailable error) until one succeeds again.
+server runs; requests mark a connection ``rateLimited`` (a RateLimited error, a 429 from
+Roblox in the last 10 s, or requests queued behind the budget) or ``offline`` (an Unavailable
+error) until one succeeds again.
 The ticker also feeds each connection's budget history (``dataStore/storeStats``).
 """
 
@@ -96,6 +97,7 @@ class StatusMonitor:
             "budgetLimit": budget.limit if budget is not None else None,
             "queued": budget.queued if budget is not None else 0,
             "rateLimited": time.monotonic() < limited_until
+            or (budget is not None and budget.throttled)
             or (budget is not None and budget.queued > 0 and budget.used >= budget.limit),
             "offline": self.offline.get(connection, False),
         }

@@ -39,6 +39,7 @@ DEFAULT_BULK_SHARE = 0.5
 DEFAULT_BULK_CONCURRENCY = 8
 MIN_BACKOFF_FACTOR = 0.1  # bulk never drops below 10 % of its share
 RECOVERY_STEP = 0.1  # factor regained per RECOVERY_SECONDS without a 429
+THROTTLED_FOR = 10.0  # seconds after a 429 the budget reports itself throttled
 RECOVERY_SECONDS = 10.0
 _KB = 1024
 MAX_NAP = 0.25  # longest sleep before a waiter re-checks its turn
@@ -159,6 +160,9 @@ class BudgetStatus:
     bulk_share: float
     backoff_factor: float
     categories: dict[str, CategoryStatus]
+    #: Roblox answered 429 in the last THROTTLED_FOR seconds, or a category waits out a
+    #: Retry-After: requests are being held back even when none is queued in the budget.
+    throttled: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -167,6 +171,7 @@ class BudgetStatus:
             "queued": self.queued,
             "bulkShare": self.bulk_share,
             "backoffFactor": round(self.backoff_factor, 3),
+            "throttled": self.throttled,
             "categories": {
                 name: {
                     "used": c.used,
@@ -220,6 +225,7 @@ class RequestBudget:
             self._categories[name] = self._new_category(float(limit))
         self._factor = 1.0  # shrinks on 429s seen by bulk work, recovers slowly
         self._factor_stamp = clock()
+        self._last_throttled = -THROTTLED_FOR
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         self._changed = asyncio.Condition()
@@ -346,6 +352,7 @@ class RequestBudget:
             if remaining <= 0 and reset is not None:
                 state.paused_until = max(state.paused_until, now + reset)
         if status == 429:
+            self._last_throttled = now
             # With Retry-After, Roblox says when the category's budget is back: every request
             # in it would be refused until then, so the whole category waits. Without it the
             # 429 says nothing about other requests (a throttled partition or key, an injected
@@ -396,6 +403,8 @@ class RequestBudget:
             bulk_share=self.bulk_share,
             backoff_factor=self._factor,
             categories=categories,
+            throttled=now - self._last_throttled < THROTTLED_FOR
+            or any(state.paused_until > now for state in self._categories.values()),
         )
 
     # ---- helpers -------------------------------------------------------------------------
