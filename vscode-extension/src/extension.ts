@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { registerAuditLog } from './audit/auditView';
 import { ApiKeys } from './connections/apiKeys';
 import { registerConnectionCommands } from './connections/commands';
+import { pickStore } from './connections/pickers';
 import { openDashboard } from './dashboard/panel';
 import { registerDemoCommand } from './demo';
 import { registerEntryCommands } from './entryCommands';
@@ -15,7 +16,7 @@ import { Server } from './server/client';
 import { serverSettings } from './server/settings';
 import { StatusBar } from './statusBar';
 import { DataStoresTree } from './tree/dataStoresTree';
-import type { Node } from './tree/nodes';
+import { type Node, storeTarget } from './tree/nodes';
 import { VersionsView } from './versions/versionsView';
 
 function clientSettings(keys: ApiKeys): () => Promise<ServerSettings> {
@@ -70,7 +71,11 @@ export function activate(context: vscode.ExtensionContext): void {
       tree.refresh();
     }),
     vscode.commands.registerCommand('datastoreManager.showLog', () => log.show()),
-    vscode.commands.registerCommand('datastoreManager.openDashboard', (node?: Node) => openDashboard(context, server, node)),
+    vscode.commands.registerCommand('datastoreManager.openDashboard', async (node?: Node) => {
+      // From the tree's menu: its node; from the palette: the selected store, else a pick.
+      const target = storeTarget(node) ?? storeTarget(treeView.selection[0]) ?? await pickStore(server, 'Open Dashboard');
+      if (target) openDashboard(context, server, target);
+    }),
     ...registerConnectionCommands(server, keys, () => tree.refresh()),
     ...registerEntryCommands({ server, fs, tree, treeView, versions, versionsTree }),
     registerDemoCommand(server, () => tree.refresh()),

@@ -1,12 +1,13 @@
 // Connection commands: add (local file / Open Cloud / Open Cloud emulator URL), remove, test.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ConnectionInfo, TestConnectionResult } from '../protocol';
+import type { TestConnectionResult } from '../protocol';
 import type { Server } from '../server/client';
 import { errorMessage } from '../fs/errors';
 import type { Node } from '../tree/nodes';
 import type { ApiKeys } from './apiKeys';
 import { permissionSummary } from './permissions';
+import { pickConnection } from './pickers';
 import { normaliseBaseUrl, validateBaseUrl, validateConnectionName, validateUniverseId } from './validate';
 import { type ConnectionDefinition, putConnection, removeConnection } from './workspaceConfig';
 
@@ -60,7 +61,7 @@ export function registerConnectionCommands(server: Server, keys: ApiKeys, refres
   };
 
   const test = async (node?: Node): Promise<void> => {
-    const name = node?.kind === 'connection' ? node.info.name : undefined;
+    const name = node?.kind === 'connection' ? node.info.name : await pickConnection(server, 'Test Connection');
     if (!name) return;
     try {
       const r = await server.request<TestConnectionResult>('dataStore/testConnection', { connection: name });
@@ -76,10 +77,4 @@ export function registerConnectionCommands(server: Server, keys: ApiKeys, refres
     vscode.commands.registerCommand('datastoreManager.removeConnection', remove),
     vscode.commands.registerCommand('datastoreManager.testConnection', test),
   ];
-}
-
-/** Names of the server's connections (for pickers). */
-export async function connectionNames(server: Server): Promise<string[]> {
-  const r = await server.request<{ connections: ConnectionInfo[] }>('dataStore/listConnections', {});
-  return r.connections.map((c) => c.name);
 }

@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Server } from '../server/client';
 import { errorMessage } from '../fs/errors';
-import type { Node } from '../tree/nodes';
+import type { StoreTarget } from '../tree/nodes';
 import type { DashboardData, FromWebview, ToWebview } from './data';
 import { makeNonce, renderDashboardHtml } from './html';
 
-export function openDashboard(context: vscode.ExtensionContext, server: Server, node?: Node): void {
-  const target = node?.kind === 'store' ? { connection: node.connection, store: node.info.name } : undefined;
-  const title = target ? `Dashboard: ${target.store}` : 'DataStore Dashboard';
+export function openDashboard(context: vscode.ExtensionContext, server: Server, target: StoreTarget): void {
+  const title = `Dashboard: ${target.store}`;
   const root = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
   const panel = vscode.window.createWebviewPanel('datastoreManager.dashboard', title, vscode.ViewColumn.Active, {
     enableScripts: true,
@@ -25,10 +24,6 @@ export function openDashboard(context: vscode.ExtensionContext, server: Server, 
   const post = (m: ToWebview): Thenable<boolean> => webview.postMessage(m);
   webview.onDidReceiveMessage(async (m: FromWebview) => {
     if (m.type !== 'ready') return;
-    if (!target) {
-      void post({ type: 'error', message: 'Open the dashboard from a data store in the DataStores view.' });
-      return;
-    }
     try {
       // Statistics are computed by the server (see the extension README: dataStore/storeStats).
       const data = await server.request<DashboardData>('dataStore/storeStats', target);

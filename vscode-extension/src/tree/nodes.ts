@@ -43,3 +43,15 @@ export function connectionDescription(info: Pick<ConnectionInfo, 'target' | 'bas
   const where = info.baseUrl ? ` @ ${info.baseUrl}` : '';
   return `${info.target}${where}${info.readOnly ? ' (read-only)' : ''}`;
 }
+
+export interface StoreTarget {
+  connection: string;
+  store: string;
+}
+
+/** The data store a node belongs to (a store, or one of its scopes), if any. */
+export function storeTarget(node: Node | undefined): StoreTarget | undefined {
+  if (node?.kind === 'store') return { connection: node.connection, store: node.info.name };
+  if (node?.kind === 'scope') return { connection: node.connection, store: node.store.name };
+  return undefined;
+}

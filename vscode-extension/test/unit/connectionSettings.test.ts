@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseBaseUrl, validateBaseUrl, validateUniverseId } from '../../src/connections/validate';
 import { serverSettings, type ReadSetting } from '../../src/server/settings';
-import { connectionDescription, contextValue, showsOrderedScopes } from '../../src/tree/nodes';
+import { connectionDescription, contextValue, showsOrderedScopes, storeTarget } from '../../src/tree/nodes';
 
 const reader = (values: Record<string, unknown>): ReadSetting => <T>(key: string) => values[key] as T | undefined;
 
@@ -73,3 +73,15 @@ describe('connection description in the tree', () => {
     expect(connectionDescription({ target: 'local:.dsm/demo.db', readOnly: false })).toBe('local:.dsm/demo.db');
   });
 });
+
+describe('the data store a command from the palette acts on', () => {
+  const store = { name: 'PlayerData', kind: 'standard' as const, uri: 'datastore://demo/PlayerData/' };
+  it('is the store of a store or scope node, and nothing for other nodes', () => {
+    expect(storeTarget({ kind: 'store', connection: 'demo', info: store })).toEqual({ connection: 'demo', store: 'PlayerData' });
+    expect(storeTarget({ kind: 'scope', connection: 'demo', store, scope: { scope: 'global', uri: 'datastore://demo/PlayerData/global/' }, prefix: '' }))
+      .toEqual({ connection: 'demo', store: 'PlayerData' });
+    expect(storeTarget({ kind: 'message', text: 'Empty' })).toBeUndefined();
+    expect(storeTarget(undefined)).toBeUndefined();
+  });
+});
+
