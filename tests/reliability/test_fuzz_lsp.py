@@ -458,6 +458,7 @@ COMMANDS = [
     "dataStore.validateStore",
     "dataStore.inferSchema",
     "dataStore.schemaDocs",
+    "dataStore.search",
 ]
 PARAM_NAMES = [
     "uri",

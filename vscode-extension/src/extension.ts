@@ -12,6 +12,7 @@ import { Conflicts } from './fs/conflicts';
 import { DataStoreFileSystem } from './fs/provider';
 import { OpenedVersions } from './fs/versions';
 import type { ServerSettings } from './protocol';
+import { registerSearchCommand } from './search/searchCommand';
 import { Server } from './server/client';
 import { serverSettings } from './server/settings';
 import { StatusBar } from './statusBar';
@@ -79,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerConnectionCommands(server, keys, () => tree.refresh()),
     ...registerEntryCommands({ server, fs, tree, treeView, versions, versionsTree }),
     registerDemoCommand(server, () => tree.refresh()),
+    registerSearchCommand(server),
     ...registerAuditLog(server, fs.onDidChangeFile),
   );
   followEditor(vscode.window.activeTextEditor);

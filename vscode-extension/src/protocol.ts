@@ -182,6 +182,35 @@ export interface ExportResult {
   cancelled: boolean;
 }
 
+/** dataStore.search command arguments (docs/protocol.md "Commands"). */
+export interface SearchArguments {
+  connection: string;
+  query?: string;
+  store?: string; // a name or a glob
+  where?: string[]; // 'path op value' clauses, all must hold
+  limit?: number;
+  rebuild?: boolean;
+}
+
+/** One hit of dataStore.search: values are masked unless revealed. */
+export interface SearchHit {
+  uri: string;
+  store: string;
+  scope: string;
+  key: string;
+  matches?: Array<{ path: string; values: unknown[] }>; // per where clause, in order
+  preview?: string;
+  deleted?: true; // deleted since the index was built
+}
+
+/** dataStore.search command result. */
+export interface SearchResult {
+  hits: SearchHit[];
+  total: number; // entries in the index
+  indexedAt: string;
+  truncated: boolean; // more than `limit` match
+}
+
 /** dataStore/auditLog: one audit record (missing facts are null). */
 export interface AuditRecord {
   line: number | null;

@@ -31,6 +31,7 @@ from . import (
     logs,
     requests,
     rpc,
+    search_command,
     status,
     structure,
 )
@@ -308,7 +309,8 @@ def build() -> DsmServer:
         tab = ls.state.settings.tab_size
         return formatting.format_document(document, tab, ls.state.settings.sort_keys)
 
-    for name in (*commands.COMMANDS, *export_command.COMMANDS):  # advertised, run by DsmProtocol
+    # Advertised; run by DsmProtocol.
+    for name in (*commands.COMMANDS, *export_command.COMMANDS, *search_command.COMMANDS):
         server.command(name)(_unreachable)
 
     for method in requests.HANDLERS:  # with files.py's and insight.py's registrations
