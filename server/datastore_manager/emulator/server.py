@@ -76,6 +76,8 @@ def serve(
         log_level="warning",
         access_log=access_log,
         timeout_keep_alive=30,
+        # SIGTERM stops within seconds even if a client keeps requests or connections open
+        timeout_graceful_shutdown=5,
         server_header=False,
     )
     logging.getLogger("uvicorn.error").addFilter(_QuietInjectedResets())
