@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from datastore_manager.backends.local import LocalBackend
-from datastore_manager.model import PreconditionFailed
+from datastore_manager.model import PreconditionFailed, Unavailable
 from datastore_manager.services import entries, guard
 from datastore_manager.services.audit import AuditTrail, iter_records, verify_log
 from datastore_manager.services.roles import (
@@ -140,3 +140,23 @@ async def test_a_protected_job_asks_once_and_tags_every_record(
     # Outside the job the protected connection asks again, per write.
     with pytest.raises(ConfirmationRequired):
         await entries.write_entry(backend, "S", "k9", 9)
+
+
+class _LostAnswers(LocalBackend):
+    """Applies each set, then loses the answer — as Open Cloud's "outcome unknown"."""
+
+    async def set_entry(self, *args: Any, **kwargs: Any) -> Any:
+        await super().set_entry(*args, **kwargs)
+        raise Unavailable("Outcome unknown for the write of S/k: an attempt failed mid-request.")
+
+
+async def test_a_write_of_unknown_outcome_is_on_record(tmp_path: Path) -> None:
+    async with _LostAnswers(tmp_path / "game.db") as backend:
+        trail = _bind(backend, tmp_path / "audit")
+        with pytest.raises(Unavailable):
+            await entries.write_entry(backend, "S", "k", {"n": 1})
+        assert (await backend.get_entry("S", "k")).value == {"n": 1}  # it did happen
+    (record,) = _records(trail)
+    assert (record["operation"], record["key"], record["outcome"]) == ("set", "k", "unknown")
+    assert "Outcome unknown" in record["error"]
+    assert verify_log(trail.workspace_log).ok

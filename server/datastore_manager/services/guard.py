@@ -25,7 +25,15 @@ from typing import Any, Final, TypeVar
 from weakref import WeakKeyDictionary
 
 from ..backends import DataStoreBackend
-from ..model import Entry, NotFound, OrderedEntry, VersionInfo, format_time, utc_now
+from ..model import (
+    Entry,
+    NotFound,
+    OrderedEntry,
+    Unavailable,
+    VersionInfo,
+    format_time,
+    utc_now,
+)
 from .audit import AuditTrail
 from .roles import (
     ConfirmationRequired,
@@ -131,7 +139,16 @@ class WriteTicket:
     record: dict[str, Any]
 
     async def run(self, write: Awaitable[T]) -> T:
-        result = await write
+        try:
+            result = await write
+        except Unavailable as unknown:
+            # Open Cloud may have applied it and lost the answer: the attempt goes on record
+            # (a job that then reads the entry back may settle it as written).
+            if self.session is not None and self.session.audit is not None:
+                self.session.audit.record(
+                    self.record | {"outcome": "unknown", "error": unknown.message}
+                )
+            raise
         if self.session is not None and self.session.audit is not None:
             self.session.audit.record(self.record | _after(result) | {"outcome": "ok"})
         return result

@@ -18,6 +18,7 @@ const OPERATION_ICONS: Record<string, string> = {
 export function auditIcon(r: AuditRecord): string {
   if (r.outcome === 'refused') return 'circle-slash';
   if (r.outcome === 'failed') return 'error';
+  if (r.outcome === 'unknown') return 'question';
   if (r.forced) return 'unlock';
   return OPERATION_ICONS[r.operation] ?? 'note';
 }
@@ -28,6 +29,7 @@ export function auditLabel(r: AuditRecord): string {
   const label = what ? `${r.operation} ${what}` : r.operation;
   if (r.outcome === 'refused') return `${label} (refused)`;
   if (r.outcome === 'failed') return `${label} (failed)`;
+  if (r.outcome === 'unknown') return `${label} (outcome unknown)`;
   return label;
 }
 

@@ -38,6 +38,8 @@ describe('audit record label, description and icon', () => {
     expect(auditIcon(record({ operation: 'ordered.set' }))).toBe('symbol-number');
     expect(auditIcon(record({ outcome: 'refused' }))).toBe('circle-slash');
     expect(auditIcon(record({ outcome: 'failed' }))).toBe('error');
+    expect(auditIcon(record({ outcome: 'unknown' }))).toBe('question');
+    expect(auditLabel(record({ outcome: 'unknown' }))).toBe('set PlayerData/Player_1 (outcome unknown)');
     expect(auditIcon(record({ forced: true }))).toBe('unlock');
     expect(auditIcon(record({ operation: 'something.new' }))).toBe('note');
     expect(auditIcon(record({ operation: 'rotate-key', store: null, key: null, connection: null }))).toBe('key');

@@ -68,7 +68,9 @@ def _row(record: dict[str, Any]) -> tuple[Any, ...]:
     # Job and key-rotation records name no entry (and maybe no store).
     entry = "/".join(str(record[part]) for part in ("store", "scope", "key") if record.get(part))
     operation = str(record.get("operation", ""))
-    if record.get("outcome") == "failed":
+    if record.get("outcome") == "unknown":
+        operation += " OUTCOME UNKNOWN"
+    elif record.get("outcome") == "failed":
         operation += f" FAILED ({record.get('error', 'error')})"
     elif record.get("outcome") != "ok":
         operation += f" REFUSED ({record.get('refusal', 'refused')})"
