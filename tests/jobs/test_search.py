@@ -5,10 +5,13 @@ through .datastore-manager.json (which stays valid against the config schema).""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from datastore_manager.backends.local import LocalBackend
+from datastore_manager.backends.local.engine import LocalEngine
+from datastore_manager.model import EntryWrite
 from datastore_manager.services.config import config_problems
 
 from .conftest import dsm
@@ -83,3 +86,92 @@ async def test_search_matches_a_direct_scan_and_saved_searches_round_trip(
     config = json.loads((tmp_path / ".datastore-manager.json").read_text())
     assert config["savedSearches"]["broke"]["store"] == "Player*"
     assert config_problems(config) == []
+
+
+CANARY = "canary-7f3a9e@example.com"
+TOKEN = "tok9q2zx81purchase"
+#: Data.Email is sensitive by a config rule, Data.Purchase (and all under it) by the schema.
+MASKING_CONFIG: dict[str, Any] = {
+    "security": {"sensitive": [{"store": "Players", "path": "/Data/Email"}]},
+    "schemas": [
+        {
+            "fileMatch": ["*/Players/*/*"],
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "Data": {
+                        "type": "object",
+                        "properties": {"Purchase": {"type": "object", "x-sensitive": True}},
+                    }
+                },
+            },
+        }
+    ],
+}
+
+
+def index_bytes(index: Path) -> bytes:
+    files = [index, index.with_name(index.name + "-wal"), index.with_name(index.name + "-journal")]
+    return b"".join(f.read_bytes() for f in files if f.exists())
+
+
+def test_sensitive_values_never_reach_the_index(tmp_path: Path, env: dict[str, str]) -> None:
+    store = tmp_path / "game.db"
+    engine = LocalEngine(store)
+    try:
+        engine.set_entries(
+            [
+                EntryWrite(
+                    "Players",
+                    f"Player_{i}",
+                    {
+                        "Data": {
+                            "Email": CANARY if i == 3 else f"p{i}@example.com",
+                            "Purchase": {"Token": TOKEN, "Sku": "gems_pack"},
+                            "Name": f"hero{i}",
+                            "Level": i,
+                        }
+                    },
+                )
+                for i in range(6)
+            ]
+        )
+    finally:
+        engine.close()
+    config = tmp_path / ".datastore-manager.json"
+    rules = json.loads(json.dumps(MASKING_CONFIG))
+    config.write_text(json.dumps(rules))
+    index = tmp_path / "i.sqlite"
+    base = ["--target", f"local:{store}", "--index", str(index)]
+
+    built = dsm(env, "search", *base, "--rebuild", "--where", "Data.Level >= 4", cwd=tmp_path)
+
+    assert built["built"]["entries"] == 6 and keys(built) == {"Player_4", "Player_5"}
+    raw = index_bytes(index)
+    assert b"hero3" in raw  # the file is readable as such: non-sensitive values are there
+    for secret in (CANARY, TOKEN, "canary", "7f3a9e", "gems_pack"):
+        assert secret.encode() not in raw, secret
+    # Words: the canary's words find nothing, non-sensitive words still do.
+    assert dsm(env, "search", "canary", *base, cwd=tmp_path)["matches"] == []
+    assert dsm(env, "search", TOKEN, *base, cwd=tmp_path)["matches"] == []
+    assert keys(dsm(env, "search", "hero3", *base, cwd=tmp_path)) == {"Player_3"}
+    # A where clause on a sensitive path (or under one) is refused, naming the path.
+    for clause in (f"Data.Email = {CANARY}", "Data.Purchase.Token ~ tok", "Data.Purchase = 1"):
+        refused = dsm(env, "search", "--where", clause, *base, check=False, cwd=tmp_path)
+        message = f"{clause.split()[0]} is sensitive: it is not indexed, so it cannot be searched"
+        assert refused["_exit"] != 0 and "matches" not in refused
+        assert message in refused["_stderr"] + json.dumps(refused), refused
+    assert dsm(env, "search", "x", *base, cwd=tmp_path)["built"] is None  # fresh: reused
+
+    # An index from before masking (no marker) is rebuilt, not trusted; so is one built under
+    # other rules (the config changed).
+    with sqlite3.connect(index) as conn:
+        conn.execute("DELETE FROM meta WHERE name = 'masking'")
+    conn.close()
+    assert dsm(env, "search", "hero1", *base, cwd=tmp_path)["built"]["entries"] == 6
+    assert dsm(env, "search", "hero1", "--index", str(index), cwd=tmp_path)["built"] is None
+    rules["security"]["sensitive"].append({"store": "*", "path": "/Data/Name"})
+    config.write_text(json.dumps(rules))
+    again = dsm(env, "search", "hero1", "--index", str(index), cwd=tmp_path)  # its own target
+    assert again["built"]["entries"] == 6 and again["matches"] == []
+    assert b"hero3" not in index_bytes(index)

@@ -1,20 +1,33 @@
-"""``dsm search QUERY [--store S] [--where 'path op value']…``: search a local index."""
+"""``dsm search QUERY [--store S] [--where 'path op value']…``: search a local index.
+
+The index is built masked (services/search/sensitive.py) under the workspace config's
+``security.sensitive`` paths and its schema mappings for the target's connection; an index
+built before masking or under other rules is rebuilt (from the target it records when no
+--target is given).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from pathlib import Path
 
 import click
 from rich.console import Console
 
+from ...model import InvalidArgument
+from ...services.connections import TARGET_ENV_VAR
+from ...services.masking import config_rules
 from ...services.roles import find_config
+from ...services.schemas import SchemaAssociation, SchemaRegistry
 from ...services.search import SearchIndex, SearchQuery, parse_condition
-from ...services.search.index import build_index
+from ...services.search.index import build_index, built_masked
 from ...services.search.saved import load_saved, save_search
+from ...services.search.sensitive import IndexMasker
 from ..context import common_options, run, state
 from ..output import emit, table
+from ..safety import policy_for
 from .backup import _target_label
 
 INDEX_DIR = Path(".dsm-search")
@@ -68,13 +81,16 @@ def search(
     if path is None:
         label = _target_label(cli.target or "")
         path = INDEX_DIR / f"{hashlib.sha256(label.encode()).hexdigest()[:16]}.sqlite"
+    if not (cli.target or os.environ.get(TARGET_ENV_VAR)):
+        cli.target = _recorded_source(path)  # rebuilt, if need be, from where it was built
+    label = _target_label(cli.target or "")
+    masker = _masker(label)
     built = None
-    if rebuild or not path.exists():
-        label = _target_label(cli.target or "")
+    if rebuild or not built_masked(path, masker):
 
         async def build() -> int:
             async with cli.open_backend() as backend:
-                return await build_index(backend, path, label)
+                return await build_index(backend, path, label, masker)
 
         started = time.perf_counter()
         built = {"entries": run(build()), "seconds": round(time.perf_counter() - started, 3)}
@@ -105,6 +121,31 @@ def search(
         console.print(table(title, ["store", "scope", "key", "value"], rows))
 
     emit(cli.json_output, document, render)
+
+
+def _recorded_source(path: Path) -> str | None:
+    """The target an existing index was built from."""
+    try:
+        index = SearchIndex(path)
+    except InvalidArgument:
+        return None
+    try:
+        return index.meta().get("source")
+    finally:
+        index.close()
+
+
+def _masker(target: str) -> IndexMasker:
+    """The masking rules hovers and ``dsm get`` apply to this target's connection."""
+    policy, config = policy_for(target)
+    registry = None
+    base = config.path.parent if config.path is not None else None
+    if config.data.get("schemas"):
+        registry = SchemaRegistry()
+        registry.set_associations(
+            SchemaAssociation.from_json(item, base) for item in config.data["schemas"]
+        )
+    return IndexMasker(policy.name, tuple(config_rules(config)), registry, base)
 
 
 COMMANDS: list[click.Command] = [search]

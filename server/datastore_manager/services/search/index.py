@@ -3,7 +3,11 @@
 * ``docs(id, store, scope, key, value)`` — one row per entry (compact JSON value);
 * ``docs_fts`` — a contentless FTS5 table (rowid = docs.id) over property names and leaves;
 * ``fields(path, num, txt, doc)`` — every JSON leaf, indexed by (path, num) and (path, txt),
-  which answers ``--where 'Data.Coins < 0'`` without parsing any JSON at query time.
+  which answers ``--where 'Data.Coins < 0'`` without parsing any JSON at query time;
+* ``masked(store, path)`` — the paths whose values were masked (a ``where`` on one is refused).
+
+Every entry is masked (:mod:`.sensitive`) before any of it is stored: the index never holds a
+sensitive value. ``meta.masking`` is the fingerprint of the rules it was built under.
 
 An index is built in one go from a backend (a local store, a ``snapshot:`` backup, or any
 target) into a temporary file that replaces the old one atomically; searching never writes.
@@ -25,6 +29,7 @@ from ...backends import DataStoreBackend
 from ...model import EntryNotFound, InvalidArgument, limits
 from .flatten import limited_leaves, text_of
 from .query import Condition, SearchQuery, fts_expression
+from .sensitive import IndexMasker, check_where, masked_paths
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
@@ -34,6 +39,7 @@ CREATE TABLE docs (
 );
 CREATE VIRTUAL TABLE docs_fts USING fts5 (body, content = '', tokenize = 'unicode61');
 CREATE TABLE fields (path TEXT NOT NULL, num REAL, txt TEXT, doc INTEGER NOT NULL);
+CREATE TABLE masked (store TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (store, path));
 """
 INDEXES = """
 CREATE INDEX fields_num ON fields (path, num);
@@ -58,19 +64,24 @@ class Match:
 class IndexWriter:
     """Fills a new index file; :meth:`finish` creates the indexes and moves it into place."""
 
-    def __init__(self, path: Path, source: str) -> None:
+    def __init__(self, path: Path, source: str, masker: IndexMasker) -> None:
         self.path = path
+        self.masker = masker
         self.temporary = path.with_name(path.name + ".building")
         self.temporary.unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.temporary)
         self.conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
         self.conn.execute("INSERT INTO meta VALUES ('source', ?)", (source,))
+        self.conn.execute("INSERT INTO meta VALUES ('masking', ?)", (masker.fingerprint(),))
         self.count = 0
 
     def add(self, rows: Iterable[Row]) -> None:
         docs, fts, fields = [], [], []
-        for store, scope, key, value in rows:
+        masked: set[tuple[str, str]] = set()
+        for store, scope, key, original in rows:
+            value = self.masker.mask(store, scope, key, original)
+            masked.update((store, path) for path in masked_paths(value))
             self.count += 1
             doc = self.count
             pairs = limited_leaves(value)
@@ -81,6 +92,7 @@ class IndexWriter:
         self.conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", docs)
         self.conn.executemany("INSERT INTO docs_fts (rowid, body) VALUES (?, ?)", fts)
         self.conn.executemany("INSERT INTO fields VALUES (?, ?, ?, ?)", fields)
+        self.conn.executemany("INSERT OR IGNORE INTO masked VALUES (?, ?)", sorted(masked))
 
     def finish(self) -> None:
         self.conn.executescript(INDEXES)
@@ -100,11 +112,13 @@ def _columns(leaf: Any) -> tuple[float | None, str | None]:
     return None, str(leaf)
 
 
-async def build_index(backend: DataStoreBackend, path: Path, source: str, stores: str = "*") -> int:
-    """Index every live standard entry of ``backend`` (stores matching the glob)."""
+async def build_index(
+    backend: DataStoreBackend, path: Path, source: str, masker: IndexMasker, stores: str = "*"
+) -> int:
+    """Index every live standard entry of ``backend`` (stores matching the glob), masked."""
     from ..jobs.keyspace import standard_stores
 
-    writer = IndexWriter(path, source)
+    writer = IndexWriter(path, source, masker)
     try:
         for info in await standard_stores(backend, stores):
             cursor: str | None = None
@@ -149,8 +163,18 @@ class SearchIndex:
     def meta(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT name, value FROM meta").fetchall())
 
+    def masked(self, store: str | None) -> set[str]:
+        """Paths masked in the stores ``store`` (a glob; None: any) covers."""
+        rows = self.conn.execute("SELECT store, path FROM masked").fetchall()
+        return {p for s, p in rows if store is None or fnmatch.fnmatchcase(s, store)}
+
     def search(self, query: SearchQuery) -> tuple[list[Match], bool]:
-        """Matches in index order (at most ``query.limit``) and whether there are more."""
+        """Matches in index order (at most ``query.limit``) and whether there are more;
+        InvalidArgument for a ``where`` on a sensitive (masked, so unindexed) path."""
+        if query.where:
+            masked = self.masked(query.store)
+            for condition in query.where:
+                check_where(condition, masked)
         sql = ["SELECT store, scope, key, value FROM docs WHERE 1"]
         params: list[Any] = []
         expression = fts_expression(query.words)
@@ -204,3 +228,20 @@ def _condition_sql(condition: Condition) -> tuple[str, list[Any]]:
     inner += "num = ?" if num is not None else "txt = ?"
     params.append(num if num is not None else txt)
     return (f"AND id {'NOT IN' if op == '!=' else 'IN'} ({inner})", params)
+
+
+def built_masked(path: Path, masker: IndexMasker) -> bool:
+    """The index at ``path`` exists and was built masked under ``masker``'s rules (an index
+    from before masking, or under other rules, must be rebuilt rather than trusted)."""
+    if not path.exists():
+        return False
+    try:
+        index = SearchIndex(path)
+    except InvalidArgument:
+        return False
+    try:
+        return index.meta().get("masking") == masker.fingerprint()
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        index.close()
