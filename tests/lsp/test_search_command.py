@@ -1,13 +1,15 @@
 """The ``dataStore.search`` command against the real ``dsm serve`` on the demo universe: where
 clauses find exactly the entries a direct scan finds, the index is built once and rebuilt
-when the store changes, bad clauses and unknown connections are clear errors, and sensitive
-values are masked in what a hit shows (unless an editor reveals them). Arguments, results and
-error data are checked against schemas/protocol/."""
+when the store changes, bad clauses and unknown connections are clear errors, sensitive
+values are masked in what a hit shows (unless an editor reveals them) and never reach the
+index (a where clause on them is refused, an index built unmasked is rebuilt). Arguments,
+results and error data are checked against schemas/protocol/."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +92,7 @@ async def test_where_clauses_find_exactly_the_expected_keys(
     client: LanguageClient, search_workspace: Path
 ) -> None:
     values = await player_values(search_workspace / "demo.db")
-    broke = {k for k, v in values.items() if numeric(data(v, "Coins")) and data(v, "Coins") < 0}
+    low = {k for k, v in values.items() if numeric(data(v, "Level")) and data(v, "Level") < 2}
     gems_high_level = {
         k
         for k, v in values.items()
@@ -99,12 +101,12 @@ async def test_where_clauses_find_exactly_the_expected_keys(
         and numeric(data(v, "Level"))
         and data(v, "Level") > 2
     }
-    assert broke and gems_high_level and len(gems_high_level) < len(values) / 2
+    assert low and gems_high_level and len(gems_high_level) < len(values) / 2
 
     first = await command(
         client,
         SEARCH,
-        {"connection": "demo", "where": ["Data.Coins < 0"], "store": "Player*", "limit": 500},
+        {"connection": "demo", "where": ["Data.Level < 2"], "store": "Player*", "limit": 500},
         "search-1",
     )
     both = await command(
@@ -122,7 +124,7 @@ async def test_where_clauses_find_exactly_the_expected_keys(
         client, SEARCH, {"connection": "demo", "where": ["Data.Level >= 1"], "limit": 1}
     )
 
-    assert {hit["key"] for hit in first["hits"]} == broke
+    assert {hit["key"] for hit in first["hits"]} == low
     assert {hit["key"] for hit in both["hits"]} == gems_high_level
     hit = first["hits"][0]
     assert hit["uri"] == f"datastore://demo/PlayerData/global/{hit['key']}.json"
@@ -142,12 +144,12 @@ async def test_where_clauses_find_exactly_the_expected_keys(
 
     # A write to the store makes the next search rebuild the index: the new entry is found.
     uri = "datastore://demo/PlayerData/global/Searchable_1.json"
-    content = '{"Data": {"Coins": -7}}'
+    content = '{"Data": {"Level": -7}}'
     await request(
         client, "dataStore/write", {"uri": uri, "content": content, "expectedVersion": None}
     )
     again = await command(
-        client, SEARCH, {"connection": "demo", "where": ["Data.Coins < 0"], "query": "searchable"}
+        client, SEARCH, {"connection": "demo", "where": ["Data.Level < 0"], "query": "searchable"}
     )
     assert [h["uri"] for h in again["hits"]] == [uri] and again["indexedAt"] >= first["indexedAt"]
 
@@ -188,35 +190,80 @@ def configure(client: LanguageClient, **settings: object) -> None:
     )
 
 
+CANARY = "canary-5d1c07@example.com"
+
+
+def index_bytes(root: Path) -> bytes:
+    files = [f for f in (root / ".dsm-search").iterdir() if f.suffix != ".building"]
+    return b"".join(f.read_bytes() for f in files)
+
+
 async def test_sensitive_values_are_masked_in_hits_unless_revealed(
     client: LanguageClient, search_workspace: Path
 ) -> None:
     values = await player_values(search_workspace / "demo.db")
-    arguments = {
-        "connection": "demo",
-        "store": "PlayerData",
-        "limit": 500,
-        "where": ["Data.Coins < 0", "Data.Stats.Kills >= 0", "Data.Level >= 1"],
-    }
+    uri = "datastore://demo/PlayerData/global/Canary_1.json"
+    content = json.dumps({"Data": {"Stats": {"Email": CANARY}, "Level": 1, "Coins": 424242}})
+    await request(
+        client, "dataStore/write", {"uri": uri, "content": content, "expectedVersion": None}
+    )
+    values["Canary_1"] = json.loads(content)
+    arguments = {"connection": "demo", "store": "PlayerData", "limit": 500}
+    where = {"where": ["Data.Level >= 1"]}
 
-    masked = await command(client, SEARCH, arguments)
+    masked = await command(client, SEARCH, arguments | where)
 
-    assert masked["hits"]
+    (canary,) = [h for h in masked["hits"] if h["key"] == "Canary_1"]
+    assert f'"Stats":"{MASK}"' in canary["preview"]
     for hit in masked["hits"]:
-        coins, kills, level = hit["matches"]
-        assert coins == {"path": "Data.Coins", "values": [MASK]}  # a config rule
-        assert kills == {"path": "Data.Stats.Kills", "values": [MASK]}  # under x-sensitive
+        (level,) = hit["matches"]
         assert level["values"] == [data(values[hit["key"]], "Level")]  # not sensitive
-        assert f'"Coins":"{MASK}"' in hit["preview"] and '"Kills"' not in hit["preview"]
-        assert str(data(values[hit["key"]], "Coins")) not in hit["preview"]
+        assert '"Kills"' not in hit["preview"] and CANARY not in hit["preview"]
+        if numeric(data(values[hit["key"]], "Coins")):
+            assert f'"Coins":"{MASK}"' in hit["preview"]
+            assert f'"Coins":{data(values[hit["key"]], "Coins")}' not in hit["preview"]
+    # The index file holds neither the canary nor any word of it; words find nothing there.
+    raw = index_bytes(search_workspace)
+    assert b"Canary_1" in raw  # keys are indexed (so the file is the right one)
+    assert CANARY.encode() not in raw and b"5d1c07" not in raw and b"424242" not in raw
+    assert (await command(client, SEARCH, arguments | {"query": "5d1c07"}))["hits"] == []
+    # A where clause on a sensitive path is refused, even for an editor who reveals.
+    for clause in ("Data.Coins < 0", "Data.Stats.Kills >= 0", f"Data.Stats.Email = {CANARY}"):
+        code, error = await failure(client, arguments | {"where": [clause]})
+        path = clause.split()[0]
+        assert code == 1001
+        assert error["message"] == (
+            f"{path} is sensitive: it is not indexed, so it cannot be searched."
+        )
 
     configure(client, reveal=True, role="viewer")  # a viewer may not reveal
-    still = await command(client, SEARCH, arguments)
-    assert [h["matches"][0]["values"] for h in still["hits"]] == [[MASK]] * len(still["hits"])
+    still = await command(client, SEARCH, arguments | where)
+    assert f'"Coins":"{MASK}"' in canary["preview"]
+    assert [h["preview"] for h in still["hits"]] == [h["preview"] for h in masked["hits"]]
 
-    configure(client, reveal=True)  # an editor reveals
-    revealed = await command(client, SEARCH, arguments)
-    for hit in revealed["hits"]:
-        value = values[hit["key"]]
-        assert hit["matches"][0]["values"] == [data(value, "Coins")]
-        assert hit["matches"][1]["values"] == [data(value, "Stats")["Kills"]]
+    configure(client, reveal=True)  # an editor reveals (what the hit shows, from the store)
+    revealed = await command(client, SEARCH, arguments | where)
+    (shown,) = [h for h in revealed["hits"] if h["key"] == "Canary_1"]
+    assert '"Coins":424242' in shown["preview"] and CANARY in shown["preview"]
+    code, error = await failure(client, arguments | {"where": ["Data.Coins < 0"]})
+    assert code == 1001 and "Data.Coins is sensitive" in error["message"]
+
+
+async def test_an_index_built_unmasked_is_rebuilt(
+    client: LanguageClient, search_workspace: Path
+) -> None:
+    first = await command(client, SEARCH, {"connection": "demo", "query": "x"}, "build-1")
+    (index,) = (search_workspace / ".dsm-search").glob("*.sqlite")
+    with sqlite3.connect(index) as conn:  # as an index from before masking: no marker
+        conn.execute("DELETE FROM meta WHERE name = 'masking'")
+    conn.close()
+
+    again = await command(client, SEARCH, {"connection": "demo", "query": "x"}, "build-2")
+    reused = await command(client, SEARCH, {"connection": "demo", "query": "x"}, "build-3")
+
+    assert "build-1" in client.progress_reports and "build-2" in client.progress_reports
+    assert "build-3" not in client.progress_reports
+    assert again["total"] == first["total"] and reused["indexedAt"] == again["indexedAt"]
+    with sqlite3.connect(index) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE name = 'masking'").fetchone()
+    conn.close()

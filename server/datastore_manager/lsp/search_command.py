@@ -4,9 +4,11 @@
 The index of a connection is ``.dsm-search/<hash of its target>.sqlite`` under the workspace
 root (the CLI's folder and naming). It is built on the first search, when ``rebuild`` is asked
 for, and — for ``local:`` / ``snapshot:`` connections — when the store file changed since; an
-Open Cloud index is only rebuilt on request (a full read of the universe). Hits show the
-entry's current values at the clauses' paths and a preview, masked (services/masking.py)
-unless the user may reveal them.
+Open Cloud index is only rebuilt on request (a full read of the universe). The index is built
+masked under the workspace's sensitive paths and schema mappings (services/search/sensitive.py)
+and rebuilt — whatever the connection — when it was built before masking or under other rules;
+a where clause on a sensitive path is refused. Hits show the entry's current values at the
+clauses' paths and a preview, masked (services/masking.py) unless the user may reveal them.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from ..model.uris import entry_uri
 from ..services.masking import MASK, mask_value
 from ..services.search import SearchIndex, SearchQuery, parse_condition
 from ..services.search.flatten import leaves
-from ..services.search.index import build_index
+from ..services.search.index import build_index, built_masked
 from ..services.search.query import Condition
+from ..services.search.sensitive import IndexMasker
 from . import commands
 from .requests import _str
 
@@ -75,12 +78,16 @@ async def search(server: DsmServer, args: dict[str, Any], token: Any) -> Any:
     backend = server.state.backend(connection)  # an unknown connection: NotFound, named
     config = server.state.settings.connections[connection]
     path = index_path(server.state.root, config.target, config.base_url)
+    masker = IndexMasker(
+        connection, tuple(server.state.sensitive_rules()), server.state.schemas, server.state.root
+    )
     lock = _building.setdefault(path, asyncio.Lock())
     async with lock:
-        if bool(args.get("rebuild")) or _stale(config.target, path):
+        stale = _stale(config.target, path) or not built_masked(path, masker)
+        if bool(args.get("rebuild")) or stale:
             progress = server.start_progress(token, f"Indexing {connection} for search")
             try:
-                count = await build_index(backend, path, config.target)
+                count = await build_index(backend, path, config.target, masker)
             except BaseException:
                 progress.end("Indexing failed")
                 raise
