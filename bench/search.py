@@ -17,6 +17,7 @@ from pathlib import Path
 
 from datastore_manager.services.search import SearchIndex, SearchQuery, parse_condition
 from datastore_manager.services.search.index import IndexWriter
+from datastore_manager.services.search.sensitive import IndexMasker
 
 ITEMS = ["Sword_Wood", "Sword_Iron", "Bow_Short", "Shield_Oak", "Potion_Heal", "Gem_Ruby"]
 QUERIES = {
@@ -58,7 +59,7 @@ def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "index.sqlite"
         started = time.perf_counter()
-        writer = IndexWriter(path, "bench")
+        writer = IndexWriter(path, "bench", IndexMasker("bench"))
         for start in range(0, count, 5_000):
             writer.add(
                 ("PlayerData", "global", f"Player_{i}", profile(rng, i))
