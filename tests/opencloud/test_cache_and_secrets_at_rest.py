@@ -82,6 +82,18 @@ def test_entry_activity_marks_what_overlapped_a_write() -> None:
     with activity.track(entry, write=True) as first, activity.track(entry, write=True) as second:
         pass
     assert first.overlapped and second.overlapped
+    # Two identical-looking reads ending out of order: each leaves as itself (a write that
+    # starts in between marks the one still running, and nothing is left behind).
+    first_read = activity.track(entry, write=False)
+    a = first_read.__enter__()
+    with activity.track(entry, write=False):
+        pass
+    with activity.track(entry, write=True):
+        assert a.overlapped
+    first_read.__exit__(None, None, None)
+    with activity.track(entry, write=False) as after:
+        pass
+    assert not after.overlapped
 
 
 async def test_our_writes_invalidate_listings(emulator_url: str, tmp_path: Path) -> None:

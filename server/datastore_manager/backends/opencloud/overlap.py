@@ -16,7 +16,7 @@ from dataclasses import dataclass
 EntryKey = tuple[str, str, str]  # store, scope, key
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity: equal-looking activities are still distinct
 class Activity:
     write: bool
     overlapped: bool = False  # a write to the same entry ran at the same time
