@@ -477,7 +477,9 @@ class OpenCloudBackend(DataStoreBackend):
         else:
             after = await self._versions_after(store, scope, key, previous)
             if after is None:
-                return None
+                # A key with no history at all was never written, so not by us either (a
+                # match_version naming another key's version, on a key that does not exist).
+                return _NOT_OURS if await self._baseline(store, scope, key) is None else None
             if not after:
                 return _NOT_OURS
             successor = after[0]
