@@ -312,6 +312,9 @@ test('status bar: active connection and request budget; rate-limited warning whe
     }
     log(`status bar: "${sb.text}" (${sb.label})`);
     assert.ok(sb.warning, `the status bar turned to its warning state: "${sb.text}"`);
+    // text and label are read a moment apart (CI once saw the new label with the old text)
+    sb = await waitUntil(async () => { const v = await statusBar(page); return / · rate-limited$/.test(v.text) && v; }, { ms: 10_000, every: 200 })
+      .catch(() => sb);
     // warned as soon as the window is spent (Roblox's remaining: 0), with or without a queue
     assert.match(sb.text, /^emu · 3\/3 req\/min( · \d+ queued)? · rate-limited$/);
     assert.match(sb.label, /rate-limited/);
