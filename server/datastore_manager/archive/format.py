@@ -132,3 +132,19 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
         conn.executescript(DDL)
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn
+
+
+def read_meta(path: Path) -> dict[str, str]:
+    """An archive's ``meta`` table, read-only and without its key; ArchiveError when the file
+    is not a DataStore Manager archive."""
+    try:
+        db = connect(path, read_only=True)
+        try:
+            rows = dict(db.execute("SELECT name, value FROM meta").fetchall())
+        finally:
+            db.close()
+    except sqlite3.Error:
+        raise ArchiveError(f"{path} is not a DataStore Manager archive.") from None
+    if rows.get("format") != ARCHIVE_FORMAT:
+        raise ArchiveError(f"{path} is not a DataStore Manager archive.")
+    return rows

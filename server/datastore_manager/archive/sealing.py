@@ -19,7 +19,7 @@ from typing import Final
 
 from ..model import JsonValue
 from ..security.crypto import KEY_BYTES, AesGcmBox, load_or_create_key
-from .format import ARCHIVE_FORMAT, ArchiveError, connect
+from .format import ArchiveError, connect, read_meta
 
 KEY_ENV_VAR: Final = "DSM_BACKUP_KEY"
 KEYRING_NAME: Final = "backup-archive"
@@ -89,16 +89,7 @@ def open_payload(
 
 def sealed_key_id(path: Path) -> str | None:
     """The key id an archive's payloads are sealed with (None: not encrypted)."""
-    try:
-        db = connect(path, read_only=True)
-        try:
-            rows = dict(db.execute("SELECT name, value FROM meta").fetchall())
-        finally:
-            db.close()
-    except sqlite3.DatabaseError:
-        raise ArchiveError(f"{path} is not a DataStore Manager archive.") from None
-    if rows.get("format") != ARCHIVE_FORMAT:
-        raise ArchiveError(f"{path} is not a DataStore Manager archive.")
+    rows = read_meta(path)
     encryption = json.loads(rows.get("manifest") or "{}").get("encryption")
     return None if not encryption else str(encryption.get("keyId"))
 

@@ -10,12 +10,11 @@ manifest just before deleting a file and deletes it only if it is still the arch
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...archive.format import ARCHIVE_FORMAT, connect
+from ...archive.format import ArchiveError, read_meta
 from ...model import InvalidArgument, format_time, parse_time
 from .retention import Backup, Decision, Policy, plan
 
@@ -70,15 +69,9 @@ def read_manifest(path: Path) -> dict[str, Any]:
     """The manifest of the archive at ``path`` (read-only, no key needed); InvalidArgument
     saying why when the file is not a readable archive."""
     try:
-        db = connect(path, read_only=True)
-        try:
-            rows = dict(db.execute("SELECT name, value FROM meta").fetchall())
-        finally:
-            db.close()
-    except sqlite3.Error:
-        raise InvalidArgument(f"{path} is not a DataStore Manager archive.") from None
-    if rows.get("format") != ARCHIVE_FORMAT:
-        raise InvalidArgument(f"{path} is not a DataStore Manager archive.")
+        rows = read_meta(path)
+    except ArchiveError as error:
+        raise InvalidArgument(error.message) from None
     try:
         manifest = json.loads(rows.get("manifest") or "")
     except ValueError:
